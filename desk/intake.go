@@ -1,0 +1,321 @@
+package desk
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/unmigration-iraq/netdesk/inquiry"
+	"github.com/unmigration-iraq/netdesk/queue"
+	"github.com/unmigration-iraq/netdesk/router"
+)
+
+// Submission is a message sent through the web intake.
+type Submission struct {
+	Text     string
+	Language string
+	Name     string
+	Contact  string
+}
+
+// Receipt is the intake's answer.
+type Receipt struct {
+	Reference inquiry.Reference `json:"reference"`
+	Status    inquiry.Status    `json:"status"`
+	Topic     string            `json:"topic"`
+	Agency    string            `json:"agency"`
+	Urgent    bool              `json:"urgent"`
+	// SafetyMessage is given at once to an urgent message.
+	SafetyMessage string `json:"safety_message,omitempty"`
+}
+
+// IntakeScope is the idempotency scope of the web intake.
+const IntakeScope = "intake"
+
+// routedWait bounds how long an intake waits for its inquiry to be stored;
+// past it the 201 still stands (the message is durably queued).
+const routedWait = 5 * time.Second
+
+// CheckText validates a person's text and returns it trimmed.
+func (d *Desk) CheckText(text string) (string, error) {
+	if !utf8.ValidString(text) {
+		return "", inquiry.Errorf(inquiry.EINVALID, "text is not valid UTF-8")
+	}
+	text = strings.TrimSpace(strings.ReplaceAll(text, "\x00", ""))
+	if text == "" {
+		return "", inquiry.Errorf(inquiry.EINVALID, "text is empty")
+	}
+	if n := utf8.RuneCountInString(text); d.cfg.Limits.MaxTextChars > 0 && n > d.cfg.Limits.MaxTextChars {
+		return "", inquiry.Errorf(inquiry.ETOOLARGE, "text has %d characters; the limit is %d", n, d.cfg.Limits.MaxTextChars)
+	}
+	return text, nil
+}
+
+// Submit takes a web intake message: it is routed, durably queued, and
+// answered with its reference once a router worker stored it. With an
+// idempotency key, the answer is stored with the queued message.
+func (d *Desk) Submit(ctx context.Context, s Submission, idemKey string) (Receipt, error) {
+	text, err := d.CheckText(s.Text)
+	if err != nil {
+		return Receipt{}, err
+	}
+	if s.Language != "" && !d.speaks(s.Language) {
+		return Receipt{}, inquiry.Errorf(inquiry.EINVALID, "language %q is not one of %s", s.Language, strings.Join(d.cfg.Network.Languages, ", "))
+	}
+	if utf8.RuneCountInString(s.Name) > 200 || utf8.RuneCountInString(s.Contact) > 320 || !utf8.ValidString(s.Name+s.Contact) {
+		return Receipt{}, inquiry.Errorf(inquiry.EINVALID, "name or contact is too long or not valid UTF-8")
+	}
+	dec := d.router.Route(text, s.Language)
+	ref := inquiry.NewReference(d.rand)
+	id := "web:" + string(ref)
+	m := &queue.Inbound{
+		ID: id, Channel: inquiry.Web, Reference: ref, Address: strings.TrimSpace(s.Contact),
+		Name: strings.TrimSpace(s.Name), Language: dec.Language, Text: text, At: d.now(),
+	}
+	r := Receipt{Reference: ref, Status: inquiry.Open, Topic: dec.Topic, Agency: dec.Agency, Urgent: dec.Urgent}
+	if dec.Urgent {
+		r.SafetyMessage = d.cfg.SafetyMessage(dec.Language)
+	}
+	answer, err := json.Marshal(r)
+	if err != nil {
+		return Receipt{}, err
+	}
+	ch := d.routed.add(ref)
+	defer d.routed.remove(ref)
+	if err := d.store.EnqueueAnswered(ctx, m, IntakeScope, idemKey, string(answer)); err != nil {
+		return Receipt{}, err
+	}
+	d.routed.wait(ctx, ch, func() bool {
+		_, ok, _ := d.store.Processed(ctx, id)
+		return ok
+	}, routedWait)
+	return r, nil
+}
+
+func (d *Desk) speaks(lang string) bool {
+	for _, l := range d.cfg.Network.Languages {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}
+
+// HandleInbound is the router workers' handler for one inbound stream entry:
+// it creates the inquiry or adds the message to the person's open one. It is
+// idempotent: a redelivered entry changes nothing.
+func (d *Desk) HandleInbound(ctx context.Context, _ string, values map[string]any) error {
+	m, err := queue.DecodeInbound(values)
+	if err != nil {
+		return err
+	}
+	if m.ID == "" || !m.Channel.Valid() {
+		return queue.Permanent(fmt.Errorf("inbound entry without id or channel"))
+	}
+	for range 8 {
+		err = d.take(ctx, m)
+		if !errors.Is(err, queue.ErrRetry) {
+			break
+		}
+	}
+	if errors.Is(err, queue.ErrDuplicate) {
+		err = nil
+	}
+	if err == nil && m.Reference != "" {
+		d.routed.done(m.Reference)
+	}
+	return err
+}
+
+func (d *Desk) take(ctx context.Context, m *queue.Inbound) error {
+	if _, done, err := d.store.Processed(ctx, m.ID); err != nil || done {
+		if done {
+			return queue.ErrDuplicate
+		}
+		return err
+	}
+	dec := d.router.Route(m.Text, m.Language)
+	if target, err := d.conversationFor(ctx, m); err != nil {
+		return err
+	} else if target != nil {
+		if target.CanReopen(m.At, d.cfg.Followups.ReopenWindow.D()) {
+			return d.append(ctx, target.Reference, m, dec)
+		}
+		return d.create(ctx, m, dec, target.Reference)
+	}
+	return d.create(ctx, m, dec, "")
+}
+
+// conversationFor finds the inquiry a message continues, if any: the
+// person's current Telegram conversation, or the email thread it answers
+// (by [REF] in the subject or by Message-ID) when the sender takes part in it.
+func (d *Desk) conversationFor(ctx context.Context, m *queue.Inbound) (*inquiry.Inquiry, error) {
+	var candidates []inquiry.Reference
+	switch m.Channel {
+	case inquiry.Telegram:
+		ref, ok, err := d.store.Conversation(ctx, inquiry.Telegram, m.Address)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			candidates = append(candidates, ref)
+		}
+	case inquiry.Email:
+		if ref, ok := inquiry.FindReference(m.Subject); ok {
+			candidates = append(candidates, ref)
+		}
+		for _, id := range m.Thread {
+			ref, ok, err := d.store.ThreadReference(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				candidates = append(candidates, ref)
+			}
+		}
+	default:
+		return nil, nil
+	}
+	for _, ref := range candidates {
+		q, err := d.store.Load(ctx, ref)
+		if inquiry.ErrorCode(err) == inquiry.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if q.Erased || q.Contact.Channel != m.Channel || !strings.EqualFold(q.Contact.Address, m.Address) {
+			continue // a forwarded thread or someone else's reference: not theirs
+		}
+		return q, nil
+	}
+	return nil, nil
+}
+
+func (d *Desk) message(m *queue.Inbound) inquiry.Message {
+	author := m.Name
+	if author == "" {
+		author = "person"
+	}
+	return inquiry.Message{
+		ID: queue.NewID(), Direction: inquiry.In, Channel: m.Channel, Author: author,
+		Text: m.Text, At: m.At, Attachments: m.Attachments, Flagged: m.Flagged,
+	}
+}
+
+func (d *Desk) create(ctx context.Context, m *queue.Inbound, dec router.Decision, linked inquiry.Reference) error {
+	ref := m.Reference
+	if ref == "" {
+		ref = inquiry.NewReference(d.rand)
+	}
+	q := &inquiry.Inquiry{
+		Reference: ref, Channel: m.Channel, Status: inquiry.Open,
+		Topic: dec.Topic, Agency: dec.Agency, Support: append([]string{}, dec.Support...),
+		Urgent: dec.Urgent, Sensitive: dec.Sensitive, Language: d.language(dec.Language),
+		Subject: subjectOf(m), CreatedAt: m.At, UpdatedAt: m.At, OpenedAt: m.At,
+		Matched: dec.Matched, LinkedFrom: linked,
+		Contact: inquiry.Contact{Channel: m.Channel, Address: m.Address, Name: m.Name},
+	}
+	if m.MessageID != "" {
+		q.Contact.Thread = append(append([]string{}, m.Thread...), m.MessageID)
+	}
+	q.AddIncoming(d.message(m))
+	q.Status = inquiry.Open
+	eff := &queue.Effects{Processed: m.ID, Count: map[string]int64{
+		"inquiries": 1, "channel:" + string(m.Channel): 1, "topic:" + q.Topic: 1, "agency:" + q.Agency: 1,
+	}}
+	if q.Urgent {
+		eff.Count["urgent"] = 1
+	}
+	eff.AddAudit(m.At, "system", "created", fmt.Sprintf("channel=%s topic=%s agency=%s urgent=%t", q.Channel, q.Topic, q.Agency, q.Urgent))
+	if linked != "" {
+		eff.AddAudit(m.At, "system", "linked", "continues "+string(linked))
+	}
+	if m.Channel == inquiry.Telegram {
+		eff.Conversation = &queue.Conversation{Channel: m.Channel, Address: m.Address}
+	}
+	if m.MessageID != "" {
+		eff.MessageIDs = append(eff.MessageIDs, m.MessageID)
+	}
+	if m.Channel != inquiry.Web && !m.NoAck {
+		if o, ok := d.ack(ctx, q, m); ok {
+			eff.Outbox = append(eff.Outbox, o)
+			if o.MessageID != "" {
+				eff.MessageIDs = append(eff.MessageIDs, o.MessageID)
+			}
+		}
+	}
+	if q.Urgent && !m.NoAck {
+		if o, ok := d.toPerson(q, d.cfg.SafetyMessage(q.Language), "safety", m); ok && m.Channel != inquiry.Web {
+			eff.Outbox = append(eff.Outbox, o)
+		}
+	}
+	eff.Outbox = append(eff.Outbox, d.staffNotice(q, q.Messages[len(q.Messages)-1], "card")...)
+	err := d.store.Create(ctx, q, eff)
+	if err == nil {
+		d.log.Info("inquiry created", "ref", q.Reference, "channel", q.Channel, "topic", q.Topic, "agency", q.Agency, "urgent", q.Urgent)
+	}
+	return err
+}
+
+func (d *Desk) append(ctx context.Context, ref inquiry.Reference, m *queue.Inbound, dec router.Decision) error {
+	q, err := d.store.Update(ctx, ref, m.ID, func(q *inquiry.Inquiry) (*queue.Effects, error) {
+		eff := &queue.Effects{}
+		wasClosed := q.Status == inquiry.Closed || q.Status == inquiry.Answered
+		msg := d.message(m)
+		q.AddIncoming(msg)
+		eff.AddAudit(m.At, "system", "message_in", "channel="+string(m.Channel))
+		if wasClosed {
+			eff.AddAudit(m.At, "system", "reopened", "new message from the person")
+		}
+		if m.MessageID != "" {
+			eff.MessageIDs = append(eff.MessageIDs, m.MessageID)
+			q.Contact.Thread = appendThread(q.Contact.Thread, m.MessageID)
+		}
+		if dec.Urgent && !q.Urgent {
+			q.Urgent = true
+			eff.AddAudit(m.At, "system", "urgent", "a later message signals danger")
+			if o, ok := d.toPerson(q, d.cfg.SafetyMessage(q.Language), "safety", m); ok {
+				eff.Outbox = append(eff.Outbox, o)
+			}
+		}
+		eff.Outbox = append(eff.Outbox, d.staffNotice(q, msg, "followup_card")...)
+		return eff, nil
+	})
+	if err == nil {
+		d.log.Info("message added", "ref", q.Reference, "channel", q.Channel, "status", q.Status)
+	}
+	return err
+}
+
+func subjectOf(m *queue.Inbound) string {
+	if m.Subject != "" {
+		return truncate(m.Subject, 200)
+	}
+	return ""
+}
+
+func appendThread(thread []string, id string) []string {
+	for _, t := range thread {
+		if t == id {
+			return thread
+		}
+	}
+	thread = append(thread, id)
+	if len(thread) > 20 { // References grow with a thread; the newest matter
+		thread = thread[len(thread)-20:]
+	}
+	return thread
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}

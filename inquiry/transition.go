@@ -1,0 +1,131 @@
+package inquiry
+
+import (
+	"slices"
+	"time"
+)
+
+// The functions below are the only way an inquiry changes status. They are
+// pure: callers load the inquiry, apply one, and save it atomically.
+
+// Claim gives the inquiry to a staff member.
+func (q *Inquiry) Claim(staffID string, now time.Time) error {
+	if q.Status == Closed {
+		return Errorf(ECONFLICT, "inquiry %s is closed", q.Reference)
+	}
+	if q.Status == Claimed && q.Assignee == staffID {
+		return nil
+	}
+	q.Status = Claimed
+	q.Assignee = staffID
+	q.touchStaff(now)
+	return nil
+}
+
+// Reply records a staff answer and waits for the person.
+func (q *Inquiry) Reply(m Message) error {
+	if q.Erased {
+		return Errorf(ECONFLICT, "inquiry %s was erased", q.Reference)
+	}
+	m.Direction = Out
+	q.Messages = append(q.Messages, m)
+	q.Status = Answered
+	q.ClosedAt = time.Time{}
+	q.AnsweredAt = m.At
+	q.CheckInAt = time.Time{}
+	if q.Assignee == "" {
+		q.Assignee = m.Author
+	}
+	q.touchStaff(m.At)
+	return nil
+}
+
+// Assign hands the inquiry to another agency, which starts it afresh.
+func (q *Inquiry) Assign(agency string, now time.Time) error {
+	if q.Status == Closed {
+		return Errorf(ECONFLICT, "inquiry %s is closed", q.Reference)
+	}
+	if agency == q.Agency {
+		return Errorf(ECONFLICT, "inquiry %s is already with %s", q.Reference, agency)
+	}
+	q.Support = slices.DeleteFunc(slices.Clone(q.Support), func(s string) bool { return s == agency })
+	q.Agency = agency
+	q.Status = Open
+	q.Assignee = ""
+	q.Overdue = false
+	q.Reminded = false
+	q.OpenedAt = now
+	q.UpdatedAt = now
+	return nil
+}
+
+// Close ends the conversation. A later message from the person reopens it
+// within the reopen window.
+func (q *Inquiry) Close(now time.Time) error {
+	if q.Status == Closed {
+		return Errorf(ECONFLICT, "inquiry %s is already closed", q.Reference)
+	}
+	q.Status = Closed
+	q.ClosedAt = now
+	q.Overdue = false
+	q.UpdatedAt = now
+	return nil
+}
+
+// Reopen puts the inquiry back in its agency's queue.
+func (q *Inquiry) Reopen(now time.Time) {
+	q.Status = Open
+	q.ClosedAt = time.Time{}
+	q.CheckInAt = time.Time{}
+	q.Reminded = false
+	q.Overdue = false
+	q.OpenedAt = now
+	q.UpdatedAt = now
+}
+
+// AddIncoming appends a message from the person. An answered or closed
+// inquiry goes back to the agency; a claimed one stays with its assignee.
+func (q *Inquiry) AddIncoming(m Message) {
+	m.Direction = In
+	q.Messages = append(q.Messages, m)
+	q.LastInAt = m.At
+	q.UpdatedAt = m.At
+	q.CheckInAt = time.Time{}
+	if q.Status == Answered || q.Status == Closed {
+		q.Reopen(m.At)
+		if q.Assignee != "" {
+			q.Status = Claimed
+		}
+	}
+}
+
+// CanReopen reports whether a closed inquiry may take a new message, or
+// whether the person's message must start a new, linked inquiry.
+func (q *Inquiry) CanReopen(now time.Time, window time.Duration) bool {
+	return q.Status != Closed || now.Sub(q.ClosedAt) <= window
+}
+
+// Erase removes personal data and keeps what anonymous statistics need.
+func (q *Inquiry) Erase(now time.Time) {
+	for i := range q.Messages {
+		q.Messages[i].Text = ""
+		q.Messages[i].Author = ""
+		q.Messages[i].Attachments = nil
+	}
+	q.Subject = ""
+	q.Contact = Contact{Channel: q.Contact.Channel}
+	q.Erased = true
+	if q.Status != Closed {
+		q.Status = Closed
+		q.ClosedAt = now
+	}
+	q.UpdatedAt = now
+}
+
+func (q *Inquiry) touchStaff(now time.Time) {
+	if q.FirstResponseAt.IsZero() {
+		q.FirstResponseAt = now
+	}
+	q.Overdue = false
+	q.UpdatedAt = now
+}

@@ -1,0 +1,101 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/unmigration-iraq/netdesk/config"
+	"github.com/unmigration-iraq/netdesk/queue"
+)
+
+// metrics are read from Redis at scrape time where they must agree across
+// processes (totals, depths), and kept in process for latencies.
+type metrics struct {
+	requests *prometheus.HistogramVec
+	routed   prometheus.Histogram
+}
+
+func newMetrics(reg *prometheus.Registry, store *queue.Store, cfg *config.Config) *metrics {
+	m := &metrics{
+		requests: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "netdesk_http_request_duration_seconds", Help: "HTTP request latency by route and status.",
+			Buckets: []float64{.001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"route", "code"}),
+		routed: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "netdesk_intake_routed_seconds", Help: "Time from a web intake request to its inquiry stored and routed.",
+			Buckets: []float64{.001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 5},
+		}),
+	}
+	reg.MustRegister(m.requests, m.routed, &storeCollector{store: store, cfg: cfg})
+	return m
+}
+
+func (m *metrics) observe(route string, code int, d time.Duration) {
+	m.requests.WithLabelValues(route, strconv.Itoa(code)).Observe(d.Seconds())
+}
+
+func (m *metrics) handler(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+}
+
+var (
+	inquiriesDesc = prometheus.NewDesc("netdesk_inquiries_total", "Inquiries created, by channel, topic or agency.", []string{"dimension", "value"}, nil)
+	depthDesc     = prometheus.NewDesc("netdesk_queue_depth", "Inquiries not closed, per agency (lead or supporting).", []string{"agency"}, nil)
+	streamDesc    = prometheus.NewDesc("netdesk_stream_length", "Entries in the inbound stream, the outboxes and the dead letters.", []string{"stream"}, nil)
+	failuresDesc  = prometheus.NewDesc("netdesk_delivery_failures_total", "Outbound messages given up, by channel.", []string{"channel"}, nil)
+	urgentDesc    = prometheus.NewDesc("netdesk_urgent_inquiries_total", "Inquiries flagged urgent.", nil, nil)
+	upDesc        = prometheus.NewDesc("netdesk_redis_up", "1 when Redis answered the scrape.", nil, nil)
+)
+
+type storeCollector struct {
+	store *queue.Store
+	cfg   *config.Config
+}
+
+func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{inquiriesDesc, depthDesc, streamDesc, failuresDesc, urgentDesc, upDesc} {
+		ch <- d
+	}
+}
+
+func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	counters, err := c.store.Counters(ctx)
+	if err != nil {
+		ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, 0)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, 1)
+	for k, v := range counters {
+		dim, val, ok := strings.Cut(k, ":")
+		switch {
+		case ok && (dim == "channel" || dim == "topic" || dim == "agency"):
+			ch <- prometheus.MustNewConstMetric(inquiriesDesc, prometheus.CounterValue, float64(v), dim, val)
+		case ok && dim == "delivery_failed":
+			ch <- prometheus.MustNewConstMetric(failuresDesc, prometheus.CounterValue, float64(v), val)
+		case k == "urgent":
+			ch <- prometheus.MustNewConstMetric(urgentDesc, prometheus.CounterValue, float64(v))
+		}
+	}
+	ids := make([]string, len(c.cfg.Agencies))
+	for i, a := range c.cfg.Agencies {
+		ids[i] = a.ID
+	}
+	if depths, err := c.store.QueueDepths(ctx, ids); err == nil {
+		for a, n := range depths {
+			ch <- prometheus.MustNewConstMetric(depthDesc, prometheus.GaugeValue, float64(n), a)
+		}
+	}
+	if lens, err := c.store.StreamLengths(ctx); err == nil {
+		for s, n := range lens {
+			ch <- prometheus.MustNewConstMetric(streamDesc, prometheus.GaugeValue, float64(n), s)
+		}
+	}
+}
