@@ -5,7 +5,6 @@
 package desk
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/mail"

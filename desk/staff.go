@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/unmigration-iraq/netdesk/config"
 	"github.com/unmigration-iraq/netdesk/inquiry"
@@ -151,7 +150,7 @@ func (d *Desk) Reply(ctx context.Context, a Actor, ref inquiry.Reference, text s
 				q.Contact.Thread = appendThread(q.Contact.Thread, o.MessageID)
 			}
 		} else {
-			eff.AddAudit(now, "system", "not_delivered", "the person left no way to reach them; the reply is kept on the inquiry")
+			eff.AddAudit(now, "system", "not_delivered", "no delivery channel reaches this person (no Telegram chat, or no email address with SMTP configured); the reply is kept on the inquiry")
 		}
 		return nil
 	})

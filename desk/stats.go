@@ -15,7 +15,8 @@ const statsWindow = 30 * 24 * time.Hour
 type AgencyStats struct {
 	Agency   string                  `json:"agency"`
 	ByStatus map[inquiry.Status]int  `json:"by_status"`
-	Open     int                     `json:"open"`
+	Open     int                     `json:"open"`   // status open: waiting for staff
+	Active   int                     `json:"active"` // not closed
 	Overdue  int                     `json:"overdue"`
 	Urgent   int                     `json:"urgent"`
 	ByTopic  map[string]int          `json:"by_topic"`
@@ -82,8 +83,11 @@ func (d *Desk) Stats(ctx context.Context, a Actor) (*Stats, error) {
 		s.ByStatus[q.Status]++
 		s.ByTopic[q.Topic]++
 		s.ByChan[q.Channel]++
-		if q.Status != inquiry.Closed {
+		if q.Status == inquiry.Open {
 			s.Open++
+		}
+		if q.Status != inquiry.Closed {
+			s.Active++
 		}
 		if q.Status != inquiry.Closed && q.Urgent {
 			s.Urgent++

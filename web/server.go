@@ -3,14 +3,16 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
-	"strings"
+	"net/url"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -162,24 +164,44 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 
 // decode reads a JSON body of at most limit bytes into v, refusing
 // malformed JSON, trailing data and wrong types with a clear message.
-// Unknown fields are ignored, so older clients keep working.
+// Unknown fields are ignored, so older clients keep working. A body that is
+// JSON is read as JSON whatever its Content-Type says (curl -d sends a form
+// type); an HTML form post fills the fields of v named by their json tags.
 func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
-		return inquiry.Errorf(inquiry.EINVALID, "Content-Type must be application/json")
-	}
-	body := http.MaxBytesReader(w, r.Body, limit)
-	dec := json.NewDecoder(body)
-	if err := dec.Decode(v); err != nil {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
 		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return inquiry.Errorf(inquiry.ETOOLARGE, "the body is larger than %d bytes", limit)
+		}
+		return inquiry.Errorf(inquiry.EINVALID, "the body could not be read")
+	}
+	trimmed := bytes.TrimSpace(body)
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct == "application/x-www-form-urlencoded" && !bytes.HasPrefix(trimmed, []byte("{")) {
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return inquiry.Errorf(inquiry.EINVALID, "malformed form body")
+		}
+		obj := map[string]string{}
+		for k := range form {
+			obj[k] = form.Get(k)
+		}
+		body, _ = json.Marshal(obj)
+		trimmed = body
+	}
+	if len(trimmed) == 0 {
+		return inquiry.Errorf(inquiry.EINVALID, "the body is empty; a JSON object is expected")
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	if err := dec.Decode(v); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		var synErr *json.SyntaxError
 		switch {
-		case errors.As(err, &tooBig):
-			return inquiry.Errorf(inquiry.ETOOLARGE, "the body is larger than %d bytes", limit)
-		case errors.Is(err, io.EOF):
-			return inquiry.Errorf(inquiry.EINVALID, "the body is empty; a JSON object is expected")
-		case errors.As(err, &typeErr):
+		case errors.As(err, &typeErr) && typeErr.Field != "":
 			return inquiry.Errorf(inquiry.EINVALID, "field %q must be a %s", typeErr.Field, typeErr.Type.String())
+		case errors.As(err, &typeErr):
+			return inquiry.Errorf(inquiry.EINVALID, "the body must be a JSON object")
 		case errors.As(err, &synErr):
 			return inquiry.Errorf(inquiry.EINVALID, "malformed JSON at byte %d", synErr.Offset)
 		default:
@@ -188,10 +210,6 @@ func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 	}
 	if dec.More() {
 		return inquiry.Errorf(inquiry.EINVALID, "the body must hold one JSON object")
-	}
-	// Read the rest so an oversize body is refused even after a valid object.
-	if _, err := io.Copy(io.Discard, body); err != nil {
-		return inquiry.Errorf(inquiry.ETOOLARGE, "the body is larger than %d bytes", limit)
 	}
 	return nil
 }

@@ -1,0 +1,226 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "network.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestDefaultNetwork(t *testing.T) {
+	c := Default()
+	if got := len(c.Agencies); got != 14 {
+		t.Errorf("agencies = %d, want 13 members + SECRETARIAT", got)
+	}
+	want := map[string]string{
+		"trafficking": "UNODC", "migration": "IOM", "refugees": "UNHCR", "children": "UNICEF", "labour": "ILO",
+		"food": "WFP", "agriculture": "FAO", "gbv_health": "UNFPA", "education_culture": "UNESCO", "development": "UNDP",
+		"industry": "UNIDO", "procurement": "UNOPS", "humanitarian": "OCHA", "press": "SECRETARIAT", "other": "SECRETARIAT",
+	}
+	for id, lead := range want {
+		tp, ok := c.Topic(id)
+		if !ok || tp.Lead != lead {
+			t.Errorf("topic %s: lead %q, want %q", id, tp.Lead, lead)
+		}
+		if id != "other" {
+			for _, lang := range KnownLanguages {
+				if len(tp.Keywords[lang]) == 0 {
+					t.Errorf("topic %s has no %s keywords", id, lang)
+				}
+			}
+		}
+	}
+	for _, id := range []string{"trafficking", "gbv_health"} {
+		if tp, _ := c.Topic(id); !tp.Sensitive {
+			t.Errorf("topic %s must be sensitive", id)
+		}
+	}
+	if c.Location().String() != "Asia/Baghdad" {
+		t.Errorf("timezone = %s", c.Location())
+	}
+	for _, name := range RequiredTemplates {
+		for _, lang := range []string{"en"} {
+			if c.Templates[name][lang] == "" {
+				t.Errorf("template %s has no %s text", name, lang)
+			}
+		}
+	}
+	if !strings.Contains(c.Text("ack", "ar", map[string]string{"reference": "NM-ABC123"}), "NM-ABC123") {
+		t.Error("Arabic ack does not carry the reference")
+	}
+	if c.Text("ack", "xx", nil) != c.Templates["ack"]["en"] {
+		t.Error("an unknown language must fall back to English")
+	}
+}
+
+func TestPartialFileKeepsOtherSections(t *testing.T) {
+	p := writeFile(t, `
+staff:
+  - {id: amina, name: Amina, agency: UNHCR, role: agent, telegram_user: 5550001, token_sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}
+followups:
+  first_response: 30s
+limits:
+  intake_per_minute: 0
+templates:
+  ack: {en: "Got it: {reference}"}
+`)
+	c, err := Load(p, env(nil))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if len(c.Agencies) != 14 || len(c.Topics) != 15 {
+		t.Errorf("sections left out must keep the default: %d agencies, %d topics", len(c.Agencies), len(c.Topics))
+	}
+	if len(c.Staff) != 1 || c.Staff[0].ID != "amina" {
+		t.Errorf("staff = %+v", c.Staff)
+	}
+	if c.Followups.FirstResponse.D() != 30*time.Second || c.Followups.EscalateAfter.D() != 48*time.Hour {
+		t.Errorf("followups = %+v: keys left out keep their default", c.Followups)
+	}
+	if c.Limits.IntakePerMinute != 0 || c.Limits.MaxTextChars != 20000 {
+		t.Errorf("limits = %+v: a 0 written must stay 0", c.Limits)
+	}
+	if c.Templates["ack"]["en"] != "Got it: {reference}" || c.Templates["forgotten"]["en"] == "" {
+		t.Error("templates are replaced one template at a time")
+	}
+}
+
+func TestBadFiles(t *testing.T) {
+	cases := []struct {
+		name, body string
+		want       []string // each must appear in one problem line
+	}{
+		{"not yaml", "network: [", []string{"network.yaml: 1:"}},
+		{"empty", "", []string{"network.yaml:1: the file is empty"}},
+		{"list at top", "- a\n- b\n", []string{"network.yaml:1: the file must be a mapping"}},
+		{"unknown section", "network: {name: X}\nagencys: []\n", []string{`network.yaml:2: unknown section "agencys"`}},
+		{"unknown key", "staff:\n  - id: a\n    agency: UNHCR\n    role: agent\n    tokn: x\n", []string{`network.yaml: 5: unknown key "tokn"`}},
+		{"wrong type", "limits:\n  intake_per_minute: lots\n", []string{"network.yaml: 2:"}},
+		{"bad duration", "followups:\n  first_response: soon\n", []string{`network.yaml: 2: "soon" is not a duration`}},
+		{"bad cron", "followups:\n  digest: \"every morning\"\n", []string{`network.yaml:2: followups.digest "every morning" is not a cron spec`}},
+		{"staff problems", `staff:
+  - {id: a, agency: NOPE, role: agent}
+  - {id: b, agency: UNHCR, role: boss, token_sha256: abc}
+  - {id: a, agency: UNHCR, role: agent, password_hash: plain}
+`, []string{
+			`network.yaml:2: staff a: agency "NOPE" is not one of the agencies`,
+			`network.yaml:3: staff b: role "boss" must be agent, coordinator or admin`,
+			`network.yaml:3: staff b: token_sha256 must be 64 hex digits`,
+			`network.yaml:4: staff a is listed twice`,
+			`network.yaml:4: staff a: password_hash must be an argon2id`,
+		}},
+		{"topic with unknown lead", "topics:\n  - {id: other, lead: SECRETARIAT}\n  - id: food\n    lead: WFPP\n", []string{`network.yaml:4: topic food: lead "WFPP" is not one of the agencies`}},
+		{"no other topic", "topics:\n  - {id: food, lead: WFP}\n", []string{`there is no topic "other"`}},
+		{"bad timezone", "network:\n  timezone: Mars/Olympus\n", []string{`network.yaml:2: network.timezone "Mars/Olympus" is not a known time zone`}},
+		{"secretariat missing", "network:\n  secretariat: NOBODY\n", []string{`network.yaml:2: network.secretariat "NOBODY" is not one of the agencies`}},
+		{"negative limit", "limits:\n  send_per_second: -1\n", []string{"network.yaml:2: limits.send_per_second must not be negative"}},
+		{"duplicate chat", "agencies:\n  - {id: SECRETARIAT, telegram_chat: -1}\n  - {id: WFP, telegram_chat: -1}\n", []string{"network.yaml:3: agency WFP has the same telegram_chat as SECRETARIAT"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := writeFile(t, tc.body)
+			c, err := Load(p, env(nil))
+			if err == nil {
+				t.Fatalf("Load accepted a bad file: %+v", c)
+			}
+			if c != nil {
+				t.Error("a bad file must return no config")
+			}
+			probs, ok := err.(Problems)
+			if !ok {
+				t.Fatalf("error %T, want Problems", err)
+			}
+			for _, w := range tc.want {
+				found := false
+				for _, line := range probs {
+					if strings.Contains(line, w) && strings.HasPrefix(line, p) {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("no problem line contains %q (with the file path); got:\n%s", w, probs.Error())
+				}
+			}
+		})
+	}
+}
+
+func TestMissingFile(t *testing.T) {
+	_, err := Load("/nonexistent/netdesk.yaml", env(nil))
+	if err == nil || !strings.Contains(err.Error(), "/nonexistent/netdesk.yaml: no such file") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestEnvironment(t *testing.T) {
+	c, err := Load("", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := c.Env
+	if e.HTTPAddr != "127.0.0.1:8080" || e.TelegramAPI != "https://api.telegram.org" || e.IMAPTLS != "tls" ||
+		e.IMAPMailbox != "INBOX" || e.IMAPDoneMailbox != "Processed" || e.LogLevel != "info" || e.RedisURL != "" {
+		t.Errorf("defaults = %+v", e)
+	}
+	bad := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"NETDESK_REDIS_URL": "http://x"}, "env NETDESK_REDIS_URL: must be a redis://"},
+		{map[string]string{"NETDESK_HTTP_ADDR": "8080"}, "env NETDESK_HTTP_ADDR"},
+		{map[string]string{"NETDESK_TELEGRAM_API": "ftp://x"}, "env NETDESK_TELEGRAM_API"},
+		{map[string]string{"NETDESK_TELEGRAM_TOKEN": "not a token"}, "env NETDESK_TELEGRAM_TOKEN"},
+		{map[string]string{"NETDESK_TELEGRAM_TOKEN": "1:a", "NETDESK_TELEGRAM_WEBHOOK_URL": "https://x/telegram/webhook"}, "env NETDESK_TELEGRAM_WEBHOOK_SECRET: is required"},
+		{map[string]string{"NETDESK_IMAP_ADDR": "mail.example.org:143", "NETDESK_IMAP_USER": "u", "NETDESK_IMAP_TLS": "none"}, "env NETDESK_IMAP_TLS: none sends the password in clear"},
+		{map[string]string{"NETDESK_IMAP_ADDR": "127.0.0.1:143", "NETDESK_IMAP_TLS": "maybe", "NETDESK_IMAP_USER": "u"}, `env NETDESK_IMAP_TLS: "maybe" must be one of`},
+		{map[string]string{"NETDESK_SMTP_ADDR": "127.0.0.1:25"}, "env NETDESK_SMTP_FROM"},
+		{map[string]string{"NETDESK_LOG_LEVEL": "loud"}, "env NETDESK_LOG_LEVEL"},
+	}
+	for _, b := range bad {
+		_, err := Load("", env(b.env))
+		if err == nil || !strings.Contains(err.Error(), b.want) {
+			t.Errorf("env %v: err = %v, want %q", b.env, err, b.want)
+		}
+	}
+	// none is allowed on loopback; the token never shows in a problem line.
+	c, err = Load("", env(map[string]string{"NETDESK_IMAP_ADDR": "127.0.0.1:1143", "NETDESK_IMAP_USER": "u", "NETDESK_IMAP_TLS": "none",
+		"NETDESK_SMTP_ADDR": "localhost:2525", "NETDESK_SMTP_FROM": "desk@example.org"}))
+	if err != nil {
+		t.Fatalf("loopback none refused: %v", err)
+	}
+	if c.Env.SMTPTLS != "auto" {
+		t.Errorf("SMTP TLS on loopback = %q, want auto", c.Env.SMTPTLS)
+	}
+	_, err = Load("", env(map[string]string{"NETDESK_TELEGRAM_TOKEN": "123456:SECRET with space"}))
+	if err == nil || strings.Contains(err.Error(), "SECRET") {
+		t.Errorf("a token must never appear in a problem: %v", err)
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	for in, want := range map[string]time.Duration{"24h": 24 * time.Hour, "7d": 168 * time.Hour, "90m": 90 * time.Minute, "2s": 2 * time.Second} {
+		got, err := ParseDuration(in)
+		if err != nil || got != want {
+			t.Errorf("ParseDuration(%q) = %v, %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"", "d", "1.5d", "soon", "7 days"} {
+		if _, err := ParseDuration(in); err == nil {
+			t.Errorf("ParseDuration(%q) accepted", in)
+		}
+	}
+}

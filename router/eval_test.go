@@ -1,0 +1,110 @@
+package router
+
+import (
+	"fmt"
+	"sort"
+	"testing"
+)
+
+// The dev set is the labelled file shared by the team; the held-out set is
+// written separately with other words for the same needs. Neither is used
+// for training (data/train.tsv is separate).
+const (
+	devFile     = "../../shared/data/routing-dev.jsonl"
+	heldoutFile = "testdata/heldout.jsonl"
+)
+
+type evalResult struct {
+	byLang               map[string][2]int // lang -> correct agency, total
+	urgentHit, urgentAll int
+	falseUrgent, calm    int
+	misses               []string
+}
+
+func evaluate(r *Router, examples []example, hinted bool) evalResult {
+	res := evalResult{byLang: map[string][2]int{}}
+	for _, e := range examples {
+		hint := ""
+		if hinted {
+			hint = e.Lang
+		}
+		d := r.Route(e.Text, hint)
+		c := res.byLang[e.Lang]
+		c[1]++
+		if d.Agency == e.Agency {
+			c[0]++
+		} else {
+			res.misses = append(res.misses, fmt.Sprintf("[%s] want %s/%s got %s/%s: %q %v", e.Lang, e.Topic, e.Agency, d.Topic, d.Agency, e.Text, d.Matched))
+		}
+		res.byLang[e.Lang] = c
+		if e.Urgent {
+			res.urgentAll++
+			if d.Urgent {
+				res.urgentHit++
+			} else {
+				res.misses = append(res.misses, fmt.Sprintf("[%s] urgent missed: %q %v", e.Lang, e.Text, d.Matched))
+			}
+		} else {
+			res.calm++
+			if d.Urgent {
+				res.falseUrgent++
+				res.misses = append(res.misses, fmt.Sprintf("[%s] false urgent: %q %v", e.Lang, e.Text, d.Matched))
+			}
+		}
+	}
+	return res
+}
+
+func (res evalResult) log(t *testing.T, name string) {
+	t.Helper()
+	langs := make([]string, 0, len(res.byLang))
+	for l := range res.byLang {
+		langs = append(langs, l)
+	}
+	sort.Strings(langs)
+	for _, l := range langs {
+		c := res.byLang[l]
+		t.Logf("%s %-3s agency accuracy %d/%d = %.1f%%", name, l, c[0], c[1], 100*float64(c[0])/float64(c[1]))
+	}
+	t.Logf("%s urgent recall %d/%d, false urgent %d/%d", name, res.urgentHit, res.urgentAll, res.falseUrgent, res.calm)
+	for _, m := range res.misses {
+		t.Logf("%s miss: %s", name, m)
+	}
+}
+
+func (res evalResult) check(t *testing.T, name string, minAcc float64, maxFalseUrgent int) {
+	t.Helper()
+	for l, c := range res.byLang {
+		if acc := float64(c[0]) / float64(c[1]); acc < minAcc {
+			t.Errorf("%s: %s agency accuracy %.1f%% < %.0f%%", name, l, 100*acc, 100*minAcc)
+		}
+	}
+	if res.urgentHit != res.urgentAll {
+		t.Errorf("%s: %d of %d urgent examples not flagged", name, res.urgentAll-res.urgentHit, res.urgentAll)
+	}
+	if res.falseUrgent > maxFalseUrgent {
+		t.Errorf("%s: %d false urgents (at most %d allowed)", name, res.falseUrgent, maxFalseUrgent)
+	}
+}
+
+func TestDevSetAccuracy(t *testing.T) {
+	examples := readExamples(t, devFile)
+	r := newDefault(t)
+	for _, hinted := range []bool{false, true} {
+		name := "dev"
+		if hinted {
+			name = "dev+hint"
+		}
+		res := evaluate(r, examples, hinted)
+		res.log(t, name)
+		res.check(t, name, 0.95, 1)
+	}
+}
+
+func TestHeldoutAccuracy(t *testing.T) {
+	examples := readExamples(t, heldoutFile)
+	r := newDefault(t)
+	res := evaluate(r, examples, false)
+	res.log(t, "heldout")
+	res.check(t, "heldout", 0.80, 1)
+}

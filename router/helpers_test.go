@@ -1,0 +1,96 @@
+package router
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"sync"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// topicsFile is the shipped default network's topic list.
+const topicsFile = "../config/default_topics.yaml"
+
+type yamlTopic struct {
+	ID        string              `yaml:"id"`
+	Lead      string              `yaml:"lead"`
+	Support   []string            `yaml:"support"`
+	Sensitive bool                `yaml:"sensitive"`
+	Keywords  map[string][]string `yaml:"keywords"`
+}
+
+func loadTopics(tb testing.TB) []Topic {
+	tb.Helper()
+	raw, err := os.ReadFile(topicsFile)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var doc struct {
+		Topics []yamlTopic `yaml:"topics"`
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		tb.Fatalf("%s: %v", topicsFile, err)
+	}
+	var out []Topic
+	for _, t := range doc.Topics {
+		out = append(out, Topic{ID: t.ID, Lead: t.Lead, Support: t.Support, Keywords: t.Keywords, Sensitive: t.Sensitive})
+	}
+	return out
+}
+
+var (
+	defaultOnce   sync.Once
+	defaultRouter *Router
+	defaultErr    error
+)
+
+// newDefault builds the router of the default network once per test binary.
+func newDefault(tb testing.TB) *Router {
+	tb.Helper()
+	topics := loadTopics(tb)
+	defaultOnce.Do(func() { defaultRouter, defaultErr = New(topics) })
+	if defaultErr != nil {
+		tb.Fatal(defaultErr)
+	}
+	return defaultRouter
+}
+
+// example is one labelled line of routing-dev.jsonl or testdata/heldout.jsonl.
+type example struct {
+	Lang   string `json:"lang"`
+	Text   string `json:"text"`
+	Topic  string `json:"topic"`
+	Agency string `json:"agency"`
+	Urgent bool   `json:"urgent"`
+}
+
+func readExamples(tb testing.TB, path string) []example {
+	tb.Helper()
+	f, err := os.Open(path)
+	if os.IsNotExist(err) {
+		tb.Skipf("%s not found", path)
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	var out []example
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		if len(sc.Bytes()) == 0 {
+			continue
+		}
+		var e example
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			tb.Fatalf("%s:%d: %v", path, n, err)
+		}
+		out = append(out, e)
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
