@@ -113,6 +113,7 @@ func (q *Inquiry) Erase(now time.Time) {
 		q.Messages[i].Attachments = nil
 	}
 	q.Subject = ""
+	q.Matched = nil // keyword matches quote the text
 	q.Contact = Contact{Channel: q.Contact.Channel}
 	q.Erased = true
 	if q.Status != Closed {

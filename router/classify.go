@@ -21,6 +21,8 @@ const minModelP = 0.5
 // maxKwExplained bounds the keywords listed in an explanation.
 const maxKwExplained = 4
 
+var modelWeight = 1.5
+
 type classification struct {
 	topic     int
 	why       []string
@@ -58,17 +60,21 @@ func (r *Router) classify(toks []string, hits []hit, lang string) classification
 			c.why = []string{fmt.Sprintf("topic:%s (no keyword; model unsure: %s p=%.2f)", r.topics[r.other].ID, r.topics[k].ID, post[k])}
 		}
 		return c
-	case len(top) == 1:
-		best = top[0]
 	default:
-		post, _ := r.model.posterior(toks)
 		best = top[0]
-		for _, i := range top[1:] {
-			if post[i] > post[best] {
+		if modelWeight == 0 && len(top) == 1 {
+			break
+		}
+		post, _ := r.model.posterior(toks)
+		comb := func(i int) float64 { return scores[i] + modelWeight*post[i] }
+		for i := range scores {
+			if scores[i] > 0 && comb(i) > comb(best) || len(top) > 1 && scores[i] == scores[best] && post[i] > post[best] && comb(i) >= comb(best) {
 				best = i
 			}
 		}
-		c.why = append(c.why, fmt.Sprintf("tie %s broken by model:nb p=%.2f", r.topicList(top), post[best]))
+		if len(top) > 1 || best != top[0] {
+			c.why = append(c.why, fmt.Sprintf("keywords %s close, model:nb p=%.2f for %s", r.topicList(top), post[best], r.topics[best].ID))
+		}
 	}
 
 	if r.press >= 0 && best != r.press && scores[r.press] >= pressOverride {
@@ -94,8 +100,8 @@ func (r *Router) score(hits []hit, lang string) []float64 {
 	var covers []cover
 	for _, h := range hits {
 		p := &r.m.phrases[h.phrase]
-		if p.owner == ownerUrgent {
-			continue
+		if p.owner < 0 {
+			continue // urgency cues and calm phrases
 		}
 		w := langWeight(p.lang, lang)
 		for k := 0; k < 64; k++ {

@@ -108,3 +108,10 @@ func TestHeldoutAccuracy(t *testing.T) {
 	res.log(t, "heldout")
 	res.check(t, "heldout", 0.80, 1)
 }
+
+func TestHeldout2Accuracy(t *testing.T) {
+	examples := readExamples(t, "testdata/heldout2.jsonl")
+	r := newDefault(t)
+	res := evaluate(r, examples, false)
+	res.log(t, "heldout2")
+}

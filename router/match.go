@@ -50,7 +50,7 @@ func arabicSuffixes() map[string]bool {
 // too short to match as bare prefixes (a word like کار must not match کارگە).
 func soraniSuffixes() map[string]bool {
 	det := []string{"", "ه", "ي", "هكه", "هكان", "كه", "كان", "يك", "ان", "يهك", "هك", "يكي", "اني"}
-	clit := []string{"", "م", "ت", "ي", "مان", "تان", "يان", "ش", "يش", "دا", "هوه", "وه", "هوهدا", "ن", "ين", "يت", "ووه", "وو", "ووم", "ووين"}
+	clit := []string{"", "م", "ت", "ي", "مان", "تان", "يان", "ميان", "تيان", "مانيان", "ش", "يش", "دا", "هوه", "وه", "هوهدا", "ن", "ين", "يت", "ووه", "وو", "ووم", "ووين"}
 	s := map[string]bool{}
 	for _, d := range det {
 		for _, c := range clit {
@@ -86,7 +86,7 @@ type term struct {
 // phrase is a keyword: a sequence of terms (wildcard = any 1–3 words).
 type phrase struct {
 	terms  []int32
-	owner  int // topic index, or ownerUrgent
+	owner  int // topic index, ownerUrgent or ownerCalm
 	lang   string
 	raw    string
 	weight float64
@@ -94,7 +94,8 @@ type phrase struct {
 
 const (
 	wildcard    int32 = -1
-	ownerUrgent       = -1
+	ownerUrgent       = -1 // an urgency cue, not a topic keyword
+	ownerCalm         = -2 // a phrase that cancels the cues it overlaps
 	maxWildcard       = 3
 )
 

@@ -127,7 +127,8 @@ func (r *Router) Route(text, langHint string) Decision {
 	d.Matched = append(d.Matched, c.why...)
 	d.Matched = append(d.Matched, "agency:"+t.Lead+" (lead of "+t.ID+")")
 
-	cues := r.urgentCues(hits)
+	cues, calmed := r.urgentCues(hits)
+	d.Matched = append(d.Matched, calmed...)
 	switch {
 	case len(cues) > 0 && c.pressRule:
 		d.Matched = append(d.Matched, "not urgent: press request ("+cues[0]+")")

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -175,6 +176,10 @@ func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
 			return inquiry.Errorf(inquiry.ETOOLARGE, "the body is larger than %d bytes", limit)
 		}
 		return inquiry.Errorf(inquiry.EINVALID, "the body could not be read")
+	}
+	if !utf8.Valid(body) {
+		// encoding/json would quietly turn bad bytes into U+FFFD.
+		return inquiry.Errorf(inquiry.EINVALID, "the body is not valid UTF-8")
 	}
 	trimmed := bytes.TrimSpace(body)
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
