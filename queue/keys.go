@@ -118,6 +118,35 @@ func (k Keys) Flood(channel inquiry.Channel, address string) string {
 	return k.p + "flood:" + string(channel) + ":" + hashed(address)
 }
 
+// Telegram: the bot and its rate-limited sender.
+
+// SendSlot names a Telegram chat in the sender's schedule. Chat ids of
+// people are personal, so the slot is a hash of the chat id.
+func (k Keys) SendSlot(chat string) string { return hashed("telegram:" + chat) }
+
+// SendQueue is the sorted set of outbox entries waiting for one chat
+// (slot from SendSlot), by priority then age.
+func (k Keys) SendQueue(slot string) string { return k.p + "tgq:" + slot }
+
+// SendReady is the sorted set of chat slots that have entries waiting, by
+// the time (ms) each may next be sent to; band 0 holds chats whose next
+// entry is a safety message or an ack, band 1 the others.
+func (k Keys) SendReady(band int) string { return k.p + "tgready:" + strconv.Itoa(band) }
+
+// Sending tracks one outbox entry while it is being sent: the part of a
+// split text reached, whether a request is in flight, transient failures.
+func (k Keys) Sending(id string) string { return k.p + "tgsending:" + id }
+
+// SendBucket is the shared token bucket of all Telegram sends (one bot,
+// one limit, however many processes send).
+func (k Keys) SendBucket() string { return k.p + "tgbucket" }
+
+// CardMessage maps a message the bot posted in a staff group to the
+// inquiries it shows (one reference, or several for a combined message).
+func (k Keys) CardMessage(chat string, messageID int) string {
+	return k.p + "tgcard:" + chat + ":" + strconv.Itoa(messageID)
+}
+
 func hashed(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:12])

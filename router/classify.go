@@ -21,8 +21,6 @@ const minModelP = 0.5
 // maxKwExplained bounds the keywords listed in an explanation.
 const maxKwExplained = 4
 
-var modelWeight = 1.5
-
 type classification struct {
 	topic     int
 	why       []string
@@ -31,7 +29,7 @@ type classification struct {
 
 func (r *Router) classify(toks []string, hits []hit, lang string) classification {
 	scores := r.score(hits, lang)
-	best := r.other
+	var best int
 	var top []int
 	for i, s := range scores {
 		switch {
@@ -45,48 +43,56 @@ func (r *Router) classify(toks []string, hits []hit, lang string) classification
 
 	var c classification
 	switch {
+	case r.press >= 0 && scores[r.press] >= pressOverride:
+		// A journalist asking about trafficking is a press request.
+		best, c.pressRule = r.press, true
+		if rival := bestExcept(scores, r.press); rival >= 0 {
+			c.why = append(c.why, "rule:press overrides "+r.topics[rival].ID)
+		}
 	case len(top) == 0:
-		post, known := r.model.posterior(toks)
-		k := argmax(post)
-		if k != r.other && post[k] >= minModelP {
-			c.topic = k
-			c.why = []string{fmt.Sprintf("topic:%s model:nb p=%.2f (no keyword)", r.topics[k].ID, post[k])}
-			return c
-		}
-		c.topic = r.other
-		if known == 0 {
-			c.why = []string{"topic:" + r.topics[r.other].ID + " (no keyword, nothing known to the model)"}
-		} else {
-			c.why = []string{fmt.Sprintf("topic:%s (no keyword; model unsure: %s p=%.2f)", r.topics[r.other].ID, r.topics[k].ID, post[k])}
-		}
-		return c
-	default:
+		return r.classifyByModel(toks)
+	case len(top) == 1:
 		best = top[0]
-		if modelWeight == 0 && len(top) == 1 {
-			break
-		}
+	default:
+		// Keywords tie: the model, which weighs every word, decides.
 		post, _ := r.model.posterior(toks)
-		comb := func(i int) float64 { return scores[i] + modelWeight*post[i] }
-		for i := range scores {
-			if scores[i] > 0 && comb(i) > comb(best) || len(top) > 1 && scores[i] == scores[best] && post[i] > post[best] && comb(i) >= comb(best) {
+		best = top[0]
+		for _, i := range top[1:] {
+			if post[i] > post[best] {
 				best = i
 			}
 		}
-		if len(top) > 1 || best != top[0] {
-			c.why = append(c.why, fmt.Sprintf("keywords %s close, model:nb p=%.2f for %s", r.topicList(top), post[best], r.topics[best].ID))
-		}
-	}
-
-	if r.press >= 0 && best != r.press && scores[r.press] >= pressOverride {
-		c.why = append(c.why, "rule:press overrides "+r.topics[best].ID)
-		best = r.press
-		c.pressRule = true
-	} else if best == r.press {
-		c.pressRule = scores[r.press] >= pressOverride
+		c.why = append(c.why, fmt.Sprintf("tie %s broken by model:nb p=%.2f", r.topicList(top), post[best]))
 	}
 	c.topic = best
 	c.why = append(c.why, r.explainTopic(best, hits, scores)...)
 	return c
+}
+
+// classifyByModel decides a text no keyword matched: the model's topic if it
+// is sure enough, else the fallback.
+func (r *Router) classifyByModel(toks []string) classification {
+	post, known := r.model.posterior(toks)
+	k := argmax(post)
+	switch {
+	case k != r.other && post[k] >= minModelP:
+		return classification{topic: k, why: []string{fmt.Sprintf("topic:%s model:nb p=%.2f (no keyword)", r.topics[k].ID, post[k])}}
+	case known == 0:
+		return classification{topic: r.other, why: []string{"topic:" + r.topics[r.other].ID + " (no keyword, nothing known to the model)"}}
+	default:
+		return classification{topic: r.other, why: []string{fmt.Sprintf("topic:%s (no keyword; model unsure: %s p=%.2f)", r.topics[r.other].ID, r.topics[k].ID, post[k])}}
+	}
+}
+
+// bestExcept returns the highest-scoring topic other than skip, or -1.
+func bestExcept(scores []float64, skip int) int {
+	best := -1
+	for i, s := range scores {
+		if i != skip && s > 0 && (best < 0 || s > scores[best]) {
+			best = i
+		}
+	}
+	return best
 }
 
 // score gives each topic one point per word of the text that its keywords

@@ -177,7 +177,9 @@ func (m *matcher) termID(word string, pol suffixPolicy, lang string) int32 {
 	}
 	id := int32(len(m.termIDs))
 	m.termIDs[key] = id
-	m.addForm(word, term{id, pol})
+	if pol != sufAR {
+		m.addForm(word, term{id, pol})
+	}
 	switch pol {
 	case sufEN:
 		n := len(word)
@@ -194,13 +196,23 @@ func (m *matcher) termID(word string, pol suffixPolicy, lang string) int32 {
 			m.addForm(word+string(last), term{id, pol}) // stop → stopped
 		}
 	case sufAR:
-		// ة (normalized to ه) turns into ت before a suffix, and into ات in the plural.
-		if stem, ok := strings.CutSuffix(word, "ه"); ok && utf8.RuneCountInString(stem) >= 2 {
-			m.addForm(stem+"ت", term{id, pol})
-			m.addForm(stem+"ات", term{id, pol})
+		m.addArabicForms(word, term{id, pol})
+		// The article is optional: words lose it when their clitics are stripped.
+		if bare, ok := strings.CutPrefix(word, "ال"); ok && utf8.RuneCountInString(bare) >= 3 {
+			m.addArabicForms(bare, term{id, pol})
 		}
 	}
 	return id
+}
+
+// addArabicForms registers word and, as ة (normalized to ه) turns into ت
+// before a suffix and into ات in the plural, those spellings too.
+func (m *matcher) addArabicForms(word string, t term) {
+	m.addForm(word, t)
+	if stem, ok := strings.CutSuffix(word, "ه"); ok && utf8.RuneCountInString(stem) >= 2 {
+		m.addForm(stem+"ت", t)
+		m.addForm(stem+"ات", t)
+	}
 }
 
 func (m *matcher) addForm(form string, t term) {
