@@ -131,13 +131,9 @@ func (d *Desk) HandleInbound(ctx context.Context, _ string, values map[string]an
 	return err
 }
 
+// take stores one message. A redelivered message is caught inside the
+// transaction that would store it (Create and Update watch its marker).
 func (d *Desk) take(ctx context.Context, m *queue.Inbound) error {
-	if _, done, err := d.store.Processed(ctx, m.ID); err != nil || done {
-		if done {
-			return queue.ErrDuplicate
-		}
-		return err
-	}
 	dec := d.router.Route(m.Text, m.Language)
 	if target, err := d.conversationFor(ctx, m); err != nil {
 		return err

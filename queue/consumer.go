@@ -123,48 +123,58 @@ func (c *Consumer) Run(ctx context.Context) error {
 			continue
 		}
 		backoff.reset()
+		var done []string
 		for _, s := range streams {
 			for _, m := range s.Messages {
-				c.handle(ctx, m)
+				if c.handle(ctx, m) {
+					done = append(done, m.ID)
+				}
 			}
 		}
+		c.ack(context.WithoutCancel(ctx), done...)
 	}
 	return nil
 }
 
 // handle runs the handler on one entry, with a context that outlives
-// shutdown long enough to finish the entry.
-func (c *Consumer) handle(ctx context.Context, m redis.XMessage) {
+// shutdown long enough to finish the entry. It reports whether the entry is
+// done with (handled, or given up to the dead letters) and may be acknowledged.
+func (c *Consumer) handle(ctx context.Context, m redis.XMessage) bool {
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.MinIdle/2)
 	defer cancel()
 	err := c.Handle(hctx, m.ID, m.Values)
 	switch {
 	case err == nil:
-		c.ack(hctx, m.ID)
+		return true
 	case IsPermanent(err):
 		c.Log.Warn("entry failed permanently", "stream", c.Stream, "id", m.ID, "err", err)
 		if c.Dead != nil {
 			c.Dead(hctx, m.ID, m.Values, err)
 		}
-		c.ack(hctx, m.ID)
+		return true
 	default:
 		// Left pending: reclaimed after MinIdle, by this or another consumer.
 		c.Log.Warn("entry failed, will retry", "stream", c.Stream, "id", m.ID, "err", err)
+		return false
 	}
 }
 
-func (c *Consumer) ack(ctx context.Context, id string) {
-	_, err := c.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.XAck(ctx, c.Stream, c.Group, id)
+// ack acknowledges a batch of handled entries in one round trip.
+func (c *Consumer) ack(ctx context.Context, ids ...string) {
+	if len(ids) == 0 {
+		return
+	}
+	_, err := c.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.XAck(ctx, c.Stream, c.Group, ids...)
 		if c.Delete {
-			p.XDel(ctx, c.Stream, id)
+			p.XDel(ctx, c.Stream, ids...)
 		}
 		return nil
 	})
 	if err != nil {
-		// Not acknowledged: it will be redelivered, and the handler's
+		// Not acknowledged: they will be redelivered, and the handler's
 		// idempotency makes that harmless.
-		c.Log.Warn("ack failed", "stream", c.Stream, "id", id, "err", err)
+		c.Log.Warn("ack failed", "stream", c.Stream, "entries", len(ids), "err", err)
 	}
 }
 
@@ -195,7 +205,9 @@ func (c *Consumer) reclaim(ctx context.Context) error {
 				continue
 			}
 			c.Log.Info("reclaimed entry", "stream", c.Stream, "id", m.ID)
-			c.handle(ctx, m)
+			if c.handle(ctx, m) {
+				c.ack(ctx, m.ID)
+			}
 		}
 		if next == "0-0" || next == "" {
 			return nil

@@ -82,13 +82,16 @@ func (s *Store) EnqueueAnswered(ctx context.Context, m *Inbound, scope, key, ans
 	if err != nil {
 		return err
 	}
-	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		if key != "" {
+	add := &redis.XAddArgs{Stream: s.keys.Inbound(), Values: []any{inboundField, b}}
+	if key == "" {
+		err = s.rdb.XAdd(ctx, add).Err()
+	} else {
+		_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.Set(ctx, s.keys.Idempotency(scope, key), answer, idempotencyTTL)
-		}
-		p.XAdd(ctx, &redis.XAddArgs{Stream: s.keys.Inbound(), Values: []any{inboundField, b}})
-		return nil
-	})
+			p.XAdd(ctx, add)
+			return nil
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("enqueue: %w", unavailable(err))
 	}

@@ -190,14 +190,23 @@ func (s *Store) Create(ctx context.Context, q *inquiry.Inquiry, eff *Effects) er
 		watch = append(watch, s.keys.Conversation(eff.Conversation.Channel, eff.Conversation.Address))
 	}
 	err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
-		if err := s.checkProcessed(ctx, tx, eff.Processed); err != nil {
-			return err
-		}
-		n, err := tx.Exists(ctx, s.keys.Inquiry(q.Reference)).Result()
-		if err != nil {
+		// Both checks in one round trip: this is the intake's hot path.
+		var done *redis.StringCmd
+		var exists *redis.IntCmd
+		_, err := tx.Pipelined(ctx, func(p redis.Pipeliner) error {
+			if eff.Processed != "" {
+				done = p.Get(ctx, s.keys.Processed(eff.Processed))
+			}
+			exists = p.Exists(ctx, s.keys.Inquiry(q.Reference))
+			return nil
+		})
+		if err != nil && !errors.Is(err, redis.Nil) {
 			return unavailable(err)
 		}
-		if n > 0 {
+		if done != nil && done.Err() == nil {
+			return &Duplicate{Reference: inquiry.Reference(done.Val())}
+		}
+		if exists.Val() > 0 {
 			return ErrRetry
 		}
 		q.Version = 0

@@ -260,8 +260,10 @@ func TestPermanentFailureGoesToDeadLetters(t *testing.T) {
 	var dead atomic.Int64
 	runCtx, cancel := context.WithCancel(ctx)
 	cons := &queue.Consumer{Client: c, Stream: stream, Group: "g", Name: "w", Block: 50 * time.Millisecond,
-		Handle: func(context.Context, string, map[string]any) error { return queue.Permanent(errors.New("cannot route")) },
-		Dead:   func(context.Context, string, map[string]any, error) { dead.Add(1) }}
+		Handle: func(context.Context, string, map[string]any) error {
+			return queue.Permanent(errors.New("cannot route"))
+		},
+		Dead: func(context.Context, string, map[string]any, error) { dead.Add(1) }}
 	done := make(chan struct{})
 	go func() { cons.Run(runCtx); close(done) }()
 	waitFor(t, func() bool { return dead.Load() == 1 })

@@ -13,52 +13,72 @@ var languages = map[string]bool{"en": true, "ar": true, "ckb": true}
 // long before that, and a huge input must stay cheap.
 const detectLimit = 4096
 
-// Sorani letters that Arabic does not have. The strong ones are Sorani-only;
-// the weak ones also turn up in Iraqi Arabic (چ گ for colloquial sounds) or
-// come from Persian keyboards (ی ک).
-var (
-	soraniStrong = map[rune]bool{'ڕ': true, 'ڵ': true, 'ۆ': true, 'ێ': true, 'ە': true}
-	soraniWeak   = map[rune]float64{'ڤ': 2, 'پ': 1.5, 'ژ': 1.5, 'ی': 1, 'ک': 1, 'گ': 0.5, 'چ': 0.5}
-	// Letters Sorani spelling does not use: a sign of Arabic.
-	arabicOnly = map[rune]bool{'ة': true, 'ى': true, 'ث': true, 'ذ': true, 'ض': true, 'ظ': true,
-		'ً': true, 'ٌ': true, 'ٍ': true, 'إ': true, 'أ': true}
-)
+// soraniWeight scores a rune as evidence of Sorani (positive) or Arabic
+// (negative). The strong Sorani letters ڕ ڵ ۆ ێ ە exist only in Sorani; the
+// weak ones also turn up in Iraqi Arabic (چ گ for colloquial sounds) or come
+// from Persian keyboards (ی ک); Sorani spelling does not use ة ى ث ذ ض ظ,
+// tanween or hamza on alef.
+func soraniWeight(r rune) (w float64, strong bool) {
+	switch r {
+	case 'ڕ', 'ڵ', 'ۆ', 'ێ', 'ە':
+		return 3, true
+	case 'ڤ':
+		return 2, false
+	case 'پ', 'ژ':
+		return 1.5, false
+	case 'ی', 'ک':
+		return 1, false
+	case 'گ', 'چ':
+		return 0.5, false
+	case 'ة', 'ى', 'ث', 'ذ', 'ض', 'ظ', 'ً', 'ٌ', 'ٍ', 'إ', 'أ':
+		return -2, false
+	}
+	return 0, false
+}
 
 // DetectLanguage tells English (Latin script), Arabic and Sorani Kurdish
 // apart, and says why. Text with no letters is reported as "en".
 func DetectLanguage(text string) (lang string, why string) {
 	var latin, arabic int
 	var ckb, ar float64
-	var strong, weak, arab []rune
+	var strongs, weak, arab []rune
 	var prev, prev2 rune
 	n := 0
 	for _, r := range text {
 		if n++; n > detectLimit {
 			break
 		}
+		w, strong := soraniWeight(r)
 		switch {
 		case r == 0x200C && prev == 'ه':
 			// Sorani typed on an Arabic keyboard writes ە as ه + ZWNJ.
 			ckb += 3
-			strong = addRune(strong, 'ە')
-		case soraniStrong[r]:
-			ckb += 3
-			strong = addRune(strong, r)
-		case soraniWeak[r] > 0:
-			ckb += soraniWeak[r]
+			strongs = addRune(strongs, 'ە')
+		case strong:
+			ckb += w
+			strongs = addRune(strongs, r)
+		case w > 0:
+			ckb += w
 			weak = addRune(weak, r)
-		case arabicOnly[r]:
-			ar += 2
+		case w < 0:
+			ar -= w
 			arab = addRune(arab, r)
-		case r == 'ل' && prev == 'ا' && !unicode.IsLetter(prev2):
+		case r == 'ل' && prev == 'ا' && !isLetter(prev2):
 			ar += 0.5 // the article ال at the start of a word
 		}
-		if unicode.IsLetter(r) {
-			if unicode.Is(unicode.Latin, r) {
+		switch {
+		case r < 0x80:
+			if 'a' <= r|0x20 && r|0x20 <= 'z' {
 				latin++
-			} else if unicode.Is(unicode.Arabic, r) {
+			}
+		case r >= 0x0600 && r <= 0x06FF:
+			if f := arabicBlock[r-0x0600]; f >= 0 && (f < '0' || f > '9') {
 				arabic++
 			}
+		case isLetter(r) && unicode.Is(unicode.Latin, r):
+			latin++
+		case isLetter(r) && unicode.Is(unicode.Arabic, r):
+			arabic++
 		}
 		prev2, prev = prev, r
 	}
@@ -71,8 +91,8 @@ func DetectLanguage(text string) (lang string, why string) {
 		}
 		return "en", "latin script"
 	case ckb > ar:
-		if len(strong) > 0 {
-			return "ckb", "sorani letters " + joinRunes(strong)
+		if len(strongs) > 0 {
+			return "ckb", "sorani letters " + joinRunes(strongs)
 		}
 		return "ckb", "kurdish/persian letters " + joinRunes(weak)
 	case len(arab) > 0:
@@ -80,6 +100,13 @@ func DetectLanguage(text string) (lang string, why string) {
 	default:
 		return "ar", "arabic script, no sorani letters"
 	}
+}
+
+func isLetter(r rune) bool {
+	if r < 0x80 {
+		return 'a' <= r|0x20 && r|0x20 <= 'z'
+	}
+	return unicode.IsLetter(r)
 }
 
 // addRune keeps up to four distinct examples for the explanation.

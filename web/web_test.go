@@ -3,10 +3,12 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -56,16 +58,20 @@ func newEnv(t testing.TB, mutate func(*config.Config)) *env {
 		t.Fatal(err)
 	}
 	d := desk.New(desk.Options{Config: cfg, Store: store, Router: rt})
+	// Four router workers, as `netdesk serve` runs.
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		c := &queue.Consumer{Client: rdb, Stream: store.Keys().Inbound(), Group: queue.InboundGroup, Name: "w",
-			Handle: d.HandleInbound, Delete: true, Block: 100 * time.Millisecond}
-		c.Run(ctx)
-		close(done)
-	}()
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := &queue.Consumer{Client: rdb, Stream: store.Keys().Inbound(), Group: queue.InboundGroup, Name: fmt.Sprint("w", i),
+				Handle: d.HandleInbound, Delete: true, Block: 100 * time.Millisecond}
+			c.Run(ctx)
+		}()
+	}
 	hs := httptest.NewServer(web.New(web.Options{Desk: d}).Handler())
-	t.Cleanup(func() { hs.Close(); cancel(); <-done })
+	t.Cleanup(func() { hs.Close(); cancel(); wg.Wait() })
 	return &env{url: hs.URL, rdb: rdb, store: store, srv: srv}
 }
 

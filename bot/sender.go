@@ -1,0 +1,572 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/unmigration-iraq/netdesk/config"
+	"github.com/unmigration-iraq/netdesk/inquiry"
+	"github.com/unmigration-iraq/netdesk/queue"
+)
+
+// SenderGroup is the consumer group that moves the Telegram outbox into the
+// send schedule.
+const SenderGroup = "senders"
+
+// SenderOptions configure a Sender.
+type SenderOptions struct {
+	Store  *queue.Store
+	API    *Client
+	Config *config.Config
+	// Name is unique per process (the consumer name in the outbox group).
+	Name string
+	// Workers is how many requests one process has in flight (default 8).
+	Workers int
+	// Margin slows every limit down by this fraction, so that network
+	// jitter cannot make two requests arrive closer than Telegram allows
+	// (default 0.03: 30/s becomes 29.1/s).
+	Margin float64
+	// Lease is how long a claimed chat stays with a sender before another
+	// may take it over (default 30 s; longer than any request).
+	Lease time.Duration
+	// MaxAttempts is how many network or 5xx failures an entry survives
+	// before it goes to the dead letters (default 8).
+	MaxAttempts int
+	// RequestTimeout bounds one send (default 15 s).
+	RequestTimeout time.Duration
+	// MoverIdle is how long an outbox entry read by a process that died
+	// waits before another process moves it (default 10 s).
+	MoverIdle time.Duration
+	Log       *slog.Logger
+}
+
+// Sender delivers the Telegram outbox: one request at a time per chat,
+// within Telegram's limits, safety messages and acks first, cards for a
+// busy group combined, nothing sent twice except after a crash in the
+// instant between Telegram's answer and the record of it (see Sending).
+//
+// It runs two parts: a queue.Consumer on the outbox stream that moves each
+// entry into the Redis schedule (schedule.go), and workers that claim due
+// chats from the schedule and send.
+type Sender struct {
+	o     SenderOptions
+	store *queue.Store
+	sched schedule
+	api   *Client
+	cfg   *config.Config
+	log   *slog.Logger
+	kick  chan struct{}
+
+	private, group, overall time.Duration // intervals
+}
+
+// NewSender returns a Sender.
+func NewSender(o SenderOptions) *Sender {
+	if o.Workers <= 0 {
+		o.Workers = 8
+	}
+	if o.Margin == 0 {
+		o.Margin = 0.03
+	}
+	if o.Lease <= 0 {
+		o.Lease = 30 * time.Second
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 8
+	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = 15 * time.Second
+	}
+	if o.MoverIdle <= 0 {
+		o.MoverIdle = 10 * time.Second
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	l := o.Config.Limits
+	interval := func(per float64, unit time.Duration) time.Duration {
+		if per <= 0 {
+			return 0
+		}
+		return time.Duration(float64(unit) / per * (1 + o.Margin))
+	}
+	return &Sender{
+		o: o, store: o.Store, api: o.API, cfg: o.Config,
+		sched: schedule{rdb: o.Store.Client(), keys: o.Store.Keys()},
+		log:   o.Log.With("comp", "telegram-sender"),
+		kick:  make(chan struct{}, 1),
+		private: interval(l.SendPrivatePerSecond, time.Second),
+		group:   interval(l.SendGroupPerMinute, time.Minute),
+		overall: interval(l.SendPerSecond, time.Second),
+	}
+}
+
+// Run sends until ctx ends, then finishes the requests in flight.
+func (s *Sender) Run(ctx context.Context) error {
+	mover := &queue.Consumer{
+		Client: s.store.Client(), Stream: s.store.Keys().Outbox(inquiry.Telegram), Group: SenderGroup,
+		Name: s.o.Name + "-tg", Handle: s.move, Delete: true, MinIdle: s.o.MoverIdle, Log: s.log,
+		Dead: func(ctx context.Context, id string, values map[string]any, err error) {
+			o, derr := queue.DecodeOutbound(values)
+			if derr != nil {
+				o = queue.Outbound{ID: id, Channel: inquiry.Telegram, Kind: "undecodable"}
+			}
+			if derr := s.store.DeadLetter(ctx, o, err.Error()); derr != nil {
+				s.log.Error("dead letter not stored", "id", id, "err", derr)
+			}
+		},
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_ = mover.Run(ctx)
+	}()
+	s.dispatch(ctx)
+	wg.Wait()
+	return nil
+}
+
+// move is the mover's handler: one outbox entry into the schedule.
+func (s *Sender) move(ctx context.Context, id string, values map[string]any) error {
+	o, err := queue.DecodeOutbound(values)
+	if err != nil {
+		return queue.Permanent(err)
+	}
+	if o.To == "" {
+		return queue.Permanent(fmt.Errorf("outbox entry %s has no recipient", o.ID))
+	}
+	if o.ID == "" {
+		o.ID = "stream-" + id
+	}
+	raw, err := json.Marshal(o)
+	if err != nil {
+		return queue.Permanent(err)
+	}
+	if _, err := s.sched.add(ctx, &o, string(raw), s.store.Now()); err != nil {
+		return err
+	}
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// idlePoll bounds how long an idle sender waits before looking at the
+// schedule again (entries queued by other processes).
+const idlePoll = 200 * time.Millisecond
+
+// dispatch claims due chats and hands each to a worker, at most Workers at
+// a time; it returns when ctx ends and every worker finished.
+func (s *Sender) dispatch(ctx context.Context) {
+	sem := make(chan struct{}, s.o.Workers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	backoff := time.Duration(0)
+	for {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		slot, wait, err := s.sched.claim(ctx, s.o.Lease)
+		if err != nil || slot == "" {
+			<-sem
+			if err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				backoff = min(max(2*backoff, 100*time.Millisecond), 5*time.Second)
+				s.log.Warn("send schedule unavailable, retrying", "err", err, "in", backoff)
+				wait = backoff
+			} else {
+				backoff = 0
+				if wait < 0 || wait > idlePoll {
+					wait = idlePoll
+				}
+			}
+			if wait > 0 {
+				t := time.NewTimer(wait)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return
+				case <-s.kick:
+				case <-t.C:
+				}
+				t.Stop()
+			}
+			continue
+		}
+		backoff = 0
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			// A request under way is finished even when serve stops.
+			wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.o.Lease)
+			defer cancel()
+			s.work(wctx, slot)
+		}()
+	}
+}
+
+// entry is one queued outbox entry: its queue member and its content.
+type entry struct {
+	raw string
+	o   queue.Outbound
+}
+
+// maxBatchItems bounds a combined message: three buttons per inquiry stay
+// under Telegram's 100 buttons per keyboard.
+const maxBatchItems = 30
+
+// work sends one request for the claimed chat and finishes the claim.
+func (s *Sender) work(ctx context.Context, slot string) {
+	raws, waiting, err := s.sched.entries(ctx, slot, maxBatchItems+20)
+	if err != nil {
+		s.log.Warn("send queue unavailable", "err", err)
+		s.finish(ctx, slot, time.Second, nil)
+		return
+	}
+	if len(raws) == 0 {
+		s.finish(ctx, slot, 0, nil)
+		return
+	}
+	head := &entry{raw: raws[0]}
+	if err := json.Unmarshal([]byte(head.raw), &head.o); err != nil {
+		s.dead(ctx, head, "undecodable entry: "+err.Error())
+		s.finish(ctx, slot, 0, []*entry{head})
+		return
+	}
+	if sent, err := s.store.WasSent(ctx, head.o.ID); err != nil {
+		s.finish(ctx, slot, time.Second, nil)
+		return
+	} else if sent {
+		s.finish(ctx, slot, 0, []*entry{head})
+		return
+	}
+	group := isGroup(&head.o)
+	if !group {
+		if blocked, err := s.blocked(ctx, head.o.To); err != nil {
+			s.finish(ctx, slot, time.Second, nil)
+			return
+		} else if blocked {
+			s.dead(ctx, head, "not sent: the person blocked the bot")
+			s.finish(ctx, slot, 0, []*entry{head})
+			return
+		}
+	}
+	if group && isCard(&head.o) && s.cfg.Limits.SendGroupPerMinute > 0 && float64(waiting) > s.cfg.Limits.SendGroupPerMinute {
+		k := int(math.Ceil(float64(waiting) / s.cfg.Limits.SendGroupPerMinute))
+		if batch := s.cards(ctx, raws, max(k, 2)); len(batch) > 1 {
+			delay, done := s.sendBatch(ctx, batch)
+			s.finish(ctx, slot, delay, done)
+			return
+		}
+	}
+	delay, done := s.sendOne(ctx, head)
+	s.finish(ctx, slot, delay, done)
+}
+
+func (s *Sender) finish(ctx context.Context, slot string, delay time.Duration, done []*entry) {
+	if err := s.sched.finish(ctx, slot, delay, done); err != nil {
+		// The claim's lease runs out and the chat is claimed again; what
+		// was sent is marked sent, so it is not sent twice.
+		s.log.Warn("send claim not finished", "err", err)
+	}
+}
+
+func isGroup(o *queue.Outbound) bool { return o.Group || strings.HasPrefix(o.To, "-") }
+
+// isCard reports an entry that may be combined with others for a group.
+func isCard(o *queue.Outbound) bool {
+	return (o.Kind == "card" || o.Kind == "followup_card") && o.EditMessage == 0 && o.Reference != ""
+}
+
+func (s *Sender) interval(o *queue.Outbound) time.Duration {
+	if isGroup(o) {
+		return s.group
+	}
+	return s.private
+}
+
+// cards collects up to n card entries from the head of a group's queue.
+func (s *Sender) cards(ctx context.Context, raws []string, n int) []*entry {
+	var out []*entry
+	for _, raw := range raws {
+		if len(out) >= min(n, maxBatchItems) {
+			break
+		}
+		e := &entry{raw: raw}
+		if json.Unmarshal([]byte(raw), &e.o) != nil || !isCard(&e.o) {
+			break // keep the queue's order: combine only a run of cards
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// Sending state of one entry (hash Keys.Sending): "part" is the next part
+// of a split text to send; "state" is "sending" while a request is in
+// flight. A sender that finds "sending" on an entry it claims knows the
+// previous sender died (or timed out) with the request in flight: Telegram
+// may or may not have delivered it. It sends again — a message delivered
+// twice is better than one lost — and counts it as in doubt.
+type sendState struct {
+	part  int
+	state string
+	tries int
+}
+
+const sendingTTL = 7 * 24 * time.Hour
+
+func (s *Sender) state(ctx context.Context, id string) (sendState, error) {
+	h, err := s.store.Client().HGetAll(ctx, s.store.Keys().Sending(id)).Result()
+	if err != nil {
+		return sendState{}, err
+	}
+	st := sendState{state: h["state"]}
+	st.part, _ = strconv.Atoi(h["part"])
+	st.tries, _ = strconv.Atoi(h["tries"])
+	return st, nil
+}
+
+func (s *Sender) setState(ctx context.Context, ids []string, fields ...any) error {
+	_, err := s.store.Client().TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for _, id := range ids {
+			p.HSet(ctx, s.store.Keys().Sending(id), fields...)
+			p.Expire(ctx, s.store.Keys().Sending(id), sendingTTL)
+		}
+		return nil
+	})
+	return err
+}
+
+func (s *Sender) inDoubt(ctx context.Context, e *entry) {
+	s.log.Warn("resending a message that may have been delivered before a crash", "id", e.o.ID, "kind", e.o.Kind, "ref", e.o.Reference)
+	_ = s.store.Client().HIncrBy(ctx, s.store.Keys().Counters(), "telegram_in_doubt", 1).Err()
+}
+
+// wait takes a turn in the shared bucket.
+func (s *Sender) wait(ctx context.Context) error {
+	d, err := s.sched.reserve(ctx, s.overall)
+	if err != nil {
+		return err
+	}
+	if d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// sendOne sends the next part of one entry (or its edit) and returns how
+// long the chat waits before its next request, and the entries done.
+func (s *Sender) sendOne(ctx context.Context, e *entry) (time.Duration, []*entry) {
+	o := &e.o
+	if strings.TrimSpace(o.Text) == "" {
+		s.dead(ctx, e, "empty text")
+		return 0, []*entry{e}
+	}
+	st, err := s.state(ctx, o.ID)
+	if err != nil {
+		return time.Second, nil
+	}
+	if st.state == "sending" {
+		s.inDoubt(ctx, e)
+	}
+	var parts []string
+	if o.EditMessage != 0 {
+		parts = []string{Clip(o.Text, MaxText)}
+	} else {
+		parts = Split(o.Text, MaxText)
+	}
+	p := min(st.part, len(parts)-1)
+	if err := s.setState(ctx, []string{o.ID}, "state", "sending", "part", p); err != nil {
+		return time.Second, nil
+	}
+	if err := s.wait(ctx); err != nil {
+		_ = s.setState(ctx, []string{o.ID}, "state", "idle")
+		return time.Second, nil
+	}
+	var markup *tgbotapi.InlineKeyboardMarkup
+	if p == len(parts)-1 && len(o.Buttons) > 0 {
+		markup = keyboard(o.Buttons)
+	}
+	rctx, cancel := context.WithTimeout(ctx, s.o.RequestTimeout)
+	defer cancel()
+	var msgID int
+	if o.EditMessage != 0 {
+		err = s.api.EditText(rctx, EditMessageText{ChatID: o.To, MessageID: o.EditMessage, Text: parts[p], ReplyMarkup: markup})
+		if notModified(err) {
+			err = nil
+		}
+	} else {
+		m := SendMessage{ChatID: o.To, Text: parts[p], ReplyMarkup: markup}
+		if p == 0 && o.ReplyTo != 0 {
+			m.ReplyParameters = &ReplyParameters{MessageID: o.ReplyTo, AllowSendingWithoutReply: true}
+		}
+		var sent tgbotapi.Message
+		sent, err = s.api.SendText(rctx, m)
+		msgID = sent.MessageID
+	}
+	if err == nil {
+		if msgID != 0 && isGroup(o) && o.Reference != "" {
+			s.rememberCard(ctx, o.To, msgID, []inquiry.Reference{o.Reference})
+		}
+		if p+1 < len(parts) {
+			if err := s.setState(ctx, []string{o.ID}, "state", "sent", "part", p+1); err != nil {
+				s.log.Warn("send progress not recorded", "id", o.ID, "err", err)
+			}
+			return s.interval(o), nil
+		}
+		s.markSent(ctx, e)
+		return s.interval(o), []*entry{e}
+	}
+	return s.failed(ctx, []*entry{e}, err, st.tries)
+}
+
+func (s *Sender) markSent(ctx context.Context, e *entry) {
+	if _, err := s.store.MarkSent(ctx, e.o.ID); err != nil {
+		// The Sending state still says "sending": a later claim will
+		// resend it as in doubt rather than lose it.
+		s.log.Warn("sent mark not recorded", "id", e.o.ID, "err", err)
+	}
+}
+
+// failed decides what an error means for the entries of one request.
+func (s *Sender) failed(ctx context.Context, es []*entry, err error, tries int) (time.Duration, []*entry) {
+	ids := make([]string, len(es))
+	for i, e := range es {
+		ids[i] = e.o.ID
+	}
+	o := &es[0].o
+	var thr *ThrottledError
+	var stop *StoppedError
+	var fail *FailedError
+	var tr *TransientError
+	switch {
+	case errors.As(err, &thr):
+		// Not delivered: Telegram refused it before doing anything.
+		_ = s.setState(ctx, ids, "state", "idle")
+		_ = s.store.Client().HIncrBy(ctx, s.store.Keys().Counters(), "telegram_throttled", 1).Err()
+		s.log.Warn("telegram asked to slow down", "group", isGroup(o), "retry_after", thr.RetryAfter)
+		return thr.RetryAfter + s.interval(o), nil
+	case errors.As(err, &stop):
+		for _, e := range es {
+			s.stopped(ctx, e, stop)
+		}
+		return 0, es
+	case errors.As(err, &fail):
+		for _, e := range es {
+			s.dead(ctx, e, fmt.Sprintf("telegram refused the message: %d %s", fail.Code, fail.Reason))
+		}
+		if IsUnauthorized(err) {
+			s.log.Error("telegram refused the bot token; check NETDESK_TELEGRAM_TOKEN")
+		}
+		return s.interval(o), es
+	case errors.As(err, &tr) || !errors.Is(err, context.Canceled):
+		if tr != nil && tr.Code >= 500 {
+			_ = s.setState(ctx, ids, "state", "idle") // Telegram answered: not sent
+		}
+		tries++
+		if tries >= s.o.MaxAttempts {
+			for _, e := range es {
+				s.dead(ctx, e, fmt.Sprintf("gave up after %d attempts: %v", tries, err))
+			}
+			return s.interval(o), es
+		}
+		_ = s.setState(ctx, ids, "tries", tries)
+		d := min(time.Second<<min(tries-1, 8), 5*time.Minute)
+		s.log.Warn("telegram request failed, will retry", "err", err, "attempt", tries, "in", d)
+		return d, nil
+	}
+	return time.Second, nil
+}
+
+// stopped handles a 403: for a person, the bot was blocked; sending stops
+// until they write again. For a group, the bot was removed.
+func (s *Sender) stopped(ctx context.Context, e *entry, stop *StoppedError) {
+	if isGroup(&e.o) {
+		s.log.Error("the bot cannot post in a staff group; add it back to the group", "agency", e.o.Agency, "reason", stop.Reason)
+		s.dead(ctx, e, "the bot cannot post in the group: "+stop.Reason)
+		return
+	}
+	key := s.store.Keys().PersonState(inquiry.Telegram, e.o.To)
+	if err := s.store.Client().HSet(ctx, key, fieldBlocked, "1").Err(); err != nil {
+		s.log.Warn("blocked flag not stored", "err", err)
+	}
+	if e.o.Reference != "" {
+		_ = s.store.Audit(ctx, e.o.Reference, queue.AuditEntry{At: s.store.Now(), Actor: "system", Action: "contact_stopped",
+			Detail: "the person blocked the bot; nothing more is sent on Telegram until they write again"})
+	}
+	s.dead(ctx, e, "the person blocked the bot: "+stop.Reason)
+}
+
+func (s *Sender) dead(ctx context.Context, e *entry, reason string) {
+	s.log.Warn("telegram message not delivered", "id", e.o.ID, "kind", e.o.Kind, "ref", e.o.Reference, "reason", reason)
+	if err := s.store.DeadLetter(ctx, e.o, reason); err != nil {
+		s.log.Error("dead letter not stored", "id", e.o.ID, "err", err)
+	}
+}
+
+func (s *Sender) blocked(ctx context.Context, chat string) (bool, error) {
+	v, err := s.store.Client().HGet(ctx, s.store.Keys().PersonState(inquiry.Telegram, chat), fieldBlocked).Result()
+	if errors.Is(err, redis.Nil) {
+		return false, nil
+	}
+	return v == "1", err
+}
+
+// cardTTL is how long a card's message id is remembered, so that staff
+// replying to it reach the inquiry.
+func (s *Sender) cardTTL() time.Duration {
+	if r := s.cfg.Followups.Retention.D(); r > 0 {
+		return r
+	}
+	return 180 * 24 * time.Hour
+}
+
+func (s *Sender) rememberCard(ctx context.Context, chat string, msgID int, refs []inquiry.Reference) {
+	v := make([]string, len(refs))
+	for i, r := range refs {
+		v[i] = string(r)
+	}
+	err := s.store.Client().Set(ctx, s.store.Keys().CardMessage(chat, msgID), strings.Join(v, " "), s.cardTTL()).Err()
+	if err != nil {
+		s.log.Warn("card message not recorded; replies to it will not reach the inquiry", "err", err)
+	}
+}
+
+func keyboard(rows [][]queue.Button) *tgbotapi.InlineKeyboardMarkup {
+	if len(rows) == 0 {
+		return nil
+	}
+	kb := &tgbotapi.InlineKeyboardMarkup{InlineKeyboard: make([][]tgbotapi.InlineKeyboardButton, 0, len(rows))}
+	for _, row := range rows {
+		r := make([]tgbotapi.InlineKeyboardButton, 0, len(row))
+		for _, b := range row {
+			r = append(r, tgbotapi.NewInlineKeyboardButtonData(b.Text, b.Data))
+		}
+		kb.InlineKeyboard = append(kb.InlineKeyboard, r)
+	}
+	return kb
+}
