@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
-	"github.com/unmigration-iraq/netdesk/desk"
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
 	"github.com/unmigration-iraq/netdesk/inquiry"
 	"github.com/unmigration-iraq/netdesk/queue"
 )
@@ -35,7 +37,175 @@ type batchItem struct {
 // excerptLen is how much of a message a combined card shows.
 const excerptLen = 90
 
-// sendBatch combines card entries into one message.
-func (s *Sender) sendBatch(ctx context.Context, batch []*entry) (delay_ interface{ _() }, done []*entry) {
-	panic("replaced below")
+// sendBatch sends card entries as one combined message and returns the
+// group's next delay and the entries done.
+func (s *Sender) sendBatch(ctx context.Context, batch []*entry) (time.Duration, []*entry) {
+	var items []*batchItem
+	var done []*entry
+	for _, e := range batch {
+		if sent, err := s.store.WasSent(ctx, e.o.ID); err != nil {
+			return time.Second, nil
+		} else if sent {
+			done = append(done, e)
+			continue
+		}
+		i := slices.IndexFunc(items, func(it *batchItem) bool { return it.ref == e.o.Reference })
+		if i >= 0 {
+			items[i].entries = append(items[i].entries, e)
+			continue
+		}
+		items = append(items, &batchItem{ref: e.o.Reference, entries: []*entry{e}, followup: e.o.Kind == "followup_card"})
+	}
+	if len(items) == 0 {
+		return 0, done
+	}
+	for _, it := range items {
+		s.describe(ctx, it)
+	}
+	slices.SortStableFunc(items, func(a, b *batchItem) int {
+		switch {
+		case a.urgent == b.urgent:
+			return 0
+		case a.urgent:
+			return -1
+		}
+		return 1
+	})
+	text, rows, n := renderBatch(items)
+	items = items[:n]
+	var sending []*entry
+	var ids []string
+	for _, it := range items {
+		for _, e := range it.entries {
+			sending = append(sending, e)
+			ids = append(ids, e.o.ID)
+		}
+	}
+	to := sending[0].o.To
+	var tries int
+	for _, e := range sending {
+		st, err := s.state(ctx, e.o.ID)
+		if err != nil {
+			return time.Second, done
+		}
+		if st.state == "sending" {
+			s.inDoubt(ctx, e)
+		}
+		tries = max(tries, st.tries)
+	}
+	if err := s.setState(ctx, ids, "state", "sending"); err != nil {
+		return time.Second, done
+	}
+	if err := s.wait(ctx); err != nil {
+		_ = s.setState(ctx, ids, "state", "idle")
+		return time.Second, done
+	}
+	rctx, cancel := context.WithTimeout(ctx, s.o.RequestTimeout)
+	defer cancel()
+	msg, err := s.api.SendText(rctx, SendMessage{ChatID: to, Text: text, ReplyMarkup: keyboard(rows)})
+	if err != nil {
+		delay, failed := s.failed(ctx, sending, err, tries)
+		return delay, append(done, failed...)
+	}
+	refs := make([]inquiry.Reference, len(items))
+	for i, it := range items {
+		refs[i] = it.ref
+	}
+	s.rememberCard(ctx, to, msg.MessageID, refs)
+	for _, e := range sending {
+		s.markSent(ctx, e)
+	}
+	s.log.Info("combined cards for a busy group", "agency", sending[0].o.Agency, "inquiries", len(items))
+	return s.group, append(done, sending...)
+}
+
+// describe fills an item from its inquiry (or from its card when the
+// inquiry cannot be read).
+func (s *Sender) describe(ctx context.Context, it *batchItem) {
+	q, err := s.store.Load(ctx, it.ref)
+	if err != nil {
+		it.excerpt = lastParagraph(it.entries[len(it.entries)-1].o.Text)
+		it.urgent = strings.Contains(it.entries[0].o.Text, "URGENT")
+		return
+	}
+	it.topic, it.language, it.urgent = q.Topic, q.Language, q.Urgent
+	for _, m := range slices.Backward(q.Messages) {
+		if m.Direction == inquiry.In {
+			it.excerpt = m.Text
+			if it.excerpt == "" && len(m.Attachments) > 0 {
+				it.excerpt = fmt.Sprintf("[%d attachment(s)]", len(m.Attachments))
+			}
+			break
+		}
+	}
+	if q.Erased {
+		it.excerpt = "(erased at the person's request)"
+	}
+}
+
+func lastParagraph(s string) string {
+	if i := strings.LastIndex(s, "\n\n"); i >= 0 {
+		return s[i+2:]
+	}
+	return s
+}
+
+// renderBatch writes the combined message for as many items as fit, and
+// returns its text, its keyboard and the number of items it holds.
+func renderBatch(items []*batchItem) (string, [][]queue.Button, int) {
+	blocks := make([]string, 0, len(items))
+	var rows [][]queue.Button
+	for _, it := range items {
+		var b strings.Builder
+		if it.urgent {
+			b.WriteString("🚨 URGENT ")
+		}
+		if it.followup {
+			b.WriteString("💬 ")
+		} else {
+			b.WriteString("🆕 ")
+		}
+		b.WriteString(string(it.ref))
+		if it.topic != "" {
+			b.WriteString(" · " + it.topic)
+		}
+		if it.language != "" {
+			b.WriteString(" · " + it.language)
+		}
+		ex := strings.Join(strings.Fields(it.excerpt), " ")
+		if ex != "" {
+			b.WriteString("\n" + Clip(ex, excerptLen))
+		}
+		blocks = append(blocks, b.String())
+		text := batchText(blocks)
+		if len(blocks) > 1 && (TextLen(text) > MaxText || len(blocks) > maxBatchItems) {
+			blocks = blocks[:len(blocks)-1]
+			break
+		}
+		r := string(it.ref)
+		rows = append(rows, []queue.Button{
+			{Text: "Claim " + r, Data: "claim:" + r},
+			{Text: "Reassign", Data: "reassign:" + r},
+			{Text: "Close", Data: "close:" + r},
+		})
+	}
+	return Clip(batchText(blocks), MaxText), rows, len(blocks)
+}
+
+func batchText(blocks []string) string {
+	return fmt.Sprintf("📥 %d inquiries waiting (combined: the group is busy)\n\n%s", len(blocks), strings.Join(blocks, "\n\n"))
+}
+
+// batchKeyboard is the keyboard of a combined message for refs.
+func batchKeyboard(refs []inquiry.Reference) *tgbotapi.InlineKeyboardMarkup {
+	rows := make([][]queue.Button, 0, len(refs))
+	for _, ref := range refs {
+		r := string(ref)
+		rows = append(rows, []queue.Button{
+			{Text: "Claim " + r, Data: "claim:" + r},
+			{Text: "Reassign", Data: "reassign:" + r},
+			{Text: "Close", Data: "close:" + r},
+		})
+	}
+	return keyboard(rows)
 }

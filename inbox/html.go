@@ -58,8 +58,9 @@ func HTMLToText(s string) string {
 			case atom.Tr, atom.Dt, atom.Dd:
 				c.newline()
 			case atom.Li:
-				c.newline()
+				c.lineStart()
 				c.raw("- ")
+				c.spaced = false
 			case atom.Td, atom.Th:
 				c.space()
 			case atom.Hr:
@@ -94,7 +95,7 @@ func HTMLToText(s string) string {
 				atom.Ul, atom.Ol, atom.Pre, atom.Section, atom.Article, atom.Header, atom.Footer, atom.Dl:
 				c.block()
 			case atom.Tr, atom.Li:
-				c.newline()
+				c.lineStart()
 			case atom.Blockquote:
 				if c.quote > 0 {
 					c.quote--
@@ -196,6 +197,17 @@ func (c *htmlText) newline() {
 	c.b.WriteByte('\n')
 	c.lineLen = 0
 	c.spaced = false
+}
+
+// lineStart starts a line unless at the start of one.
+func (c *htmlText) lineStart() {
+	if c.blank && c.b.Len() > 0 {
+		c.b.WriteString("\n")
+	}
+	c.blank = false
+	if c.lineLen > 0 {
+		c.newline()
+	}
 }
 
 func (c *htmlText) block() {

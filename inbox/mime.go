@@ -189,10 +189,17 @@ func skipMboxLine(raw []byte) []byte {
 	return raw
 }
 
+// errSummary describes a parse error without quoting the message.
 func errSummary(err error) string {
 	s := err.Error()
-	if i := strings.IndexByte(s, ':'); i > 0 && strings.HasPrefix(s, "message") {
-		s = s[:min(len(s), i+30)]
+	switch {
+	case strings.Contains(s, "malformed MIME header"):
+		return "malformed header line"
+	case strings.Contains(s, "unexpected line"), strings.Contains(s, "expecting a new Part"):
+		return "unexpected line between parts"
+	}
+	if i := strings.IndexAny(s, "\"'"); i > 0 {
+		s = s[:i]
 	}
 	if len(s) > 80 {
 		s = s[:80]

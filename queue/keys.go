@@ -91,6 +91,18 @@ func (k Keys) PersonState(channel inquiry.Channel, address string) string {
 // MessageID maps an email Message-ID the desk sent or received to its inquiry.
 func (k Keys) MessageID(id string) string { return k.p + "mid:" + hashed(strings.Trim(id, "<> ")) }
 
+// StaffMail maps the Message-ID of a mail sent to an agency's staff (a
+// "staff_email") to its inquiry, so a reply to it is known as a staff reply.
+func (k Keys) StaffMail(id string) string {
+	return k.p + "staffmid:" + hashed(strings.Trim(id, "<> "))
+}
+
+// OutboxRetry is the sorted set of outbox entries waiting to be tried again
+// on channel, scored by when (Unix ms).
+func (k Keys) OutboxRetry(channel inquiry.Channel) string {
+	return k.p + "outbox-retry:" + string(channel)
+}
+
 // Lease is the key a singleton component (poller, IMAP listener, scheduler) holds.
 func (k Keys) Lease(name string) string { return k.p + "lease:" + name }
 

@@ -115,3 +115,10 @@ func TestHeldout2Accuracy(t *testing.T) {
 	res := evaluate(r, examples, false)
 	res.log(t, "heldout2")
 }
+
+func TestHeldout3Accuracy(t *testing.T) {
+	examples := readExamples(t, "testdata/heldout3.jsonl")
+	r := newDefault(t)
+	res := evaluate(r, examples, false)
+	res.log(t, "heldout3")
+}
