@@ -60,6 +60,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return 1
 	}
 	log := newLogger(stderr, cfg.Env.LogLevel)
+	// go-redis reports pool trouble through its own (library-wide) logger;
+	// route it into ours so it has a level and a component.
+	redis.SetLogger(redisLogger{log.With("comp", "redis")})
 
 	rdb, closeRedis, err := openRedis(cfg.Env.RedisURL, log, stderr)
 	if err != nil {
@@ -215,4 +218,13 @@ func mailDomain(from string) string {
 	}
 	_, d, _ := strings.Cut(a.Address, "@")
 	return d
+}
+
+// redisLogger adapts slog to go-redis's logger. Its messages (dial
+// failures) carry addresses, never credentials, and are repeated on every
+// retry, so they go at debug level; outages are reported by the components.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.Debug(fmt.Sprintf(format, v...))
 }
