@@ -83,11 +83,11 @@ func (h *harness) handle(t *testing.T, m *queue.Inbound) {
 	if _, err := h.store.Enqueue(context.Background(), "", "", m); err != nil {
 		t.Fatal(err)
 	}
-	res, err := h.rdb.XRange(context.Background(), h.store.Keys().Inbound(), "-", "+").Result()
+	res, err := h.rdb.XRevRangeN(context.Background(), h.store.Keys().Inbound(), "+", "-", 1).Result()
 	if err != nil || len(res) == 0 {
 		t.Fatal("entry not in stream", err)
 	}
-	last := res[len(res)-1]
+	last := res[0]
 	if err := h.desk.HandleInbound(context.Background(), last.ID, last.Values); err != nil {
 		t.Fatalf("handle: %v", err)
 	}
