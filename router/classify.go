@@ -3,6 +3,7 @@ package router
 import (
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // crossWeight discounts an Arabic keyword found in Sorani text and the
@@ -50,12 +51,12 @@ func (r *Router) classify(toks []string, hits []hit, lang string) classification
 			c.why = append(c.why, "rule:press overrides "+r.topics[rival].ID)
 		}
 	case len(top) == 0:
-		return r.classifyByModel(toks)
+		return r.classifyByModel(toks, lang)
 	case len(top) == 1:
 		best = top[0]
 	default:
 		// Keywords tie: the model, which weighs every word, decides.
-		post, _ := r.model.posterior(toks)
+		post, _ := r.model.posterior(toks, lang)
 		best = top[0]
 		for _, i := range top[1:] {
 			if post[i] > post[best] {
@@ -71,8 +72,8 @@ func (r *Router) classify(toks []string, hits []hit, lang string) classification
 
 // classifyByModel decides a text no keyword matched: the model's topic if it
 // is sure enough, else the fallback.
-func (r *Router) classifyByModel(toks []string) classification {
-	post, known := r.model.posterior(toks)
+func (r *Router) classifyByModel(toks []string, lang string) classification {
+	post, known := r.model.posterior(toks, lang)
 	k := argmax(post)
 	switch {
 	case k != r.other && post[k] >= minModelP:
@@ -163,14 +164,11 @@ func (r *Router) explainTopic(t int, hits []hit, scores []float64) []string {
 }
 
 func (r *Router) topicList(idx []int) string {
-	s := ""
+	ids := make([]string, len(idx))
 	for i, t := range idx {
-		if i > 0 {
-			s += "/"
-		}
-		s += r.topics[t].ID
+		ids[i] = r.topics[t].ID
 	}
-	return s
+	return strings.Join(ids, "/")
 }
 
 func argmax(xs []float64) int {

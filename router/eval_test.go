@@ -6,9 +6,11 @@ import (
 	"testing"
 )
 
-// The dev set is the labelled file shared by the team; the held-out set is
-// written separately with other words for the same needs. Neither is used
-// for training (data/train.tsv is separate).
+// The dev set is the labelled file shared by the team. The held-out sets were
+// written here with other words for the same needs (heldout2 and heldout3 in
+// a harder, more indirect style), each before the keyword round it then
+// informed; none is used for training (data/train.tsv is separate). Their
+// first, blind scores are in doc.go.
 const (
 	devFile     = "../../shared/data/routing-dev.jsonl"
 	heldoutFile = "testdata/heldout.jsonl"
@@ -102,23 +104,17 @@ func TestDevSetAccuracy(t *testing.T) {
 }
 
 func TestHeldoutAccuracy(t *testing.T) {
-	examples := readExamples(t, heldoutFile)
 	r := newDefault(t)
-	res := evaluate(r, examples, false)
-	res.log(t, "heldout")
-	res.check(t, "heldout", 0.80, 1)
-}
-
-func TestHeldout2Accuracy(t *testing.T) {
-	examples := readExamples(t, "testdata/heldout2.jsonl")
-	r := newDefault(t)
-	res := evaluate(r, examples, false)
-	res.log(t, "heldout2")
-}
-
-func TestHeldout3Accuracy(t *testing.T) {
-	examples := readExamples(t, "testdata/heldout3.jsonl")
-	r := newDefault(t)
-	res := evaluate(r, examples, false)
-	res.log(t, "heldout3")
+	for _, tc := range []struct {
+		file   string
+		minAcc float64
+	}{
+		{heldoutFile, 0.95},
+		{"testdata/heldout2.jsonl", 0.95},
+		{"testdata/heldout3.jsonl", 0.90},
+	} {
+		res := evaluate(r, readExamples(t, tc.file), false)
+		res.log(t, tc.file)
+		res.check(t, tc.file, tc.minAcc, 1)
+	}
 }

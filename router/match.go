@@ -2,6 +2,7 @@ package router
 
 import (
 	"fmt"
+	"math/bits"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -68,24 +69,17 @@ func set(items ...string) map[string]bool {
 	return m
 }
 
-// Word-initial clitics stripped from Arabic-script words before lookup:
-// Arabic conjunctions, prepositions and the article, and Sorani verb prefixes
-// (دە- present, نا-/نە- negation, مە- prohibitive, ب- subjunctive).
-var proclitics = []string{
-	"وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "ال",
-	"وب", "ول", "فب", "فل", "وك", "و", "ف", "ب", "ل", "ك",
-	"ده", "نا", "نه", "مه", "ناي",
-}
-
 // term is one word of a keyword; several keywords share a term.
 type term struct {
 	id     int32
 	policy suffixPolicy
 }
 
-// phrase is a keyword: a sequence of terms (wildcard = any 1–3 words).
+// phrase is a keyword: a sequence of terms (wildcard = any 1–3 words), and
+// for "A + B" keywords the terms of B, to be found within pairWindow words.
 type phrase struct {
 	terms  []int32
+	second []int32
 	owner  int // topic index, ownerUrgent or ownerCalm
 	lang   string
 	raw    string
@@ -97,18 +91,18 @@ const (
 	ownerUrgent       = -1 // an urgency cue, not a topic keyword
 	ownerCalm         = -2 // a phrase that cancels the cues it overlaps
 	maxWildcard       = 3
+	pairWindow        = 8
 )
 
 // matcher finds every keyword of every topic (and the urgency cues) in a
 // token list. Terms are looked up by each rune-boundary prefix of a word, so a
 // word costs a handful of map lookups whatever the number of keywords.
 type matcher struct {
-	terms     map[string][]term
-	termIDs   map[string]int32 // key: policy byte + text, dedupes terms
-	lens      []int            // byte lengths of terms, ascending
-	phrases   []phrase
-	byFirst   map[int32][]int
-	maxPhrase int
+	terms   map[string][]term
+	termIDs map[string]int32 // key: policy byte + text, dedupes terms
+	lens    []int            // byte lengths of terms, ascending
+	phrases []phrase
+	byFirst map[int32][]int
 }
 
 func newMatcher() *matcher {
@@ -116,14 +110,38 @@ func newMatcher() *matcher {
 }
 
 // add compiles one keyword. A word ending in * matches any word starting
-// with it; a lone * stands for one to three words.
+// with it; a lone * stands for one to three words; "A + B" matches when both
+// A and B occur, in either order, at most pairWindow words apart.
 func (m *matcher) add(raw, lang string, owner int) error {
+	p := phrase{owner: owner, lang: lang, raw: raw}
+	parts := strings.Split(raw, " + ")
+	if len(parts) > 2 {
+		return fmt.Errorf("keyword %q: at most one + allowed", raw)
+	}
+	for i, part := range parts {
+		ids, weight, err := m.compileTerms(part, lang)
+		if err != nil {
+			return fmt.Errorf("keyword %q: %w", raw, err)
+		}
+		p.weight += weight
+		if i == 0 {
+			p.terms = ids
+		} else {
+			p.second = ids
+		}
+	}
+	m.phrases = append(m.phrases, p)
+	m.byFirst[p.terms[0]] = append(m.byFirst[p.terms[0]], len(m.phrases)-1)
+	return nil
+}
+
+func (m *matcher) compileTerms(raw, lang string) ([]int32, float64, error) {
 	var ids []int32
 	var weight float64
 	for _, w := range strings.Fields(raw) {
 		if w == "*" {
 			if len(ids) == 0 {
-				return fmt.Errorf("keyword %q: cannot start with *", raw)
+				return nil, 0, fmt.Errorf("cannot start with *")
 			}
 			ids = append(ids, wildcard)
 			continue
@@ -135,19 +153,17 @@ func (m *matcher) add(raw, lang string, owner int) error {
 			if prefix && i == len(parts)-1 {
 				pol = sufAny
 			}
-			ids = append(ids, m.termID(p, pol, lang))
+			ids = append(ids, m.termID(p, pol))
 			weight++
 		}
 	}
-	if len(ids) == 0 {
-		return fmt.Errorf("keyword %q has no letters or digits", raw)
+	switch {
+	case len(ids) == 0:
+		return nil, 0, fmt.Errorf("has no letters or digits")
+	case ids[len(ids)-1] == wildcard:
+		return nil, 0, fmt.Errorf("cannot end with *")
 	}
-	if ids[len(ids)-1] == wildcard {
-		return fmt.Errorf("keyword %q: cannot end with *", raw)
-	}
-	m.phrases = append(m.phrases, phrase{terms: ids, owner: owner, lang: lang, raw: raw, weight: weight})
-	m.byFirst[ids[0]] = append(m.byFirst[ids[0]], len(m.phrases)-1)
-	return nil
+	return ids, weight, nil
 }
 
 func defaultPolicy(word, lang string) suffixPolicy {
@@ -170,7 +186,7 @@ func defaultPolicy(word, lang string) suffixPolicy {
 }
 
 // termID registers a term and the spelling variants its inflections need.
-func (m *matcher) termID(word string, pol suffixPolicy, lang string) int32 {
+func (m *matcher) termID(word string, pol suffixPolicy) int32 {
 	key := string(rune('0'+pol)) + word
 	if id, ok := m.termIDs[key]; ok {
 		return id
@@ -247,12 +263,13 @@ type hit struct {
 	words  uint64
 }
 
-// find returns the keywords present in toks, each once, in text order.
-func (m *matcher) find(toks []string) []hit {
+// find returns the keywords present in toks (words of a text in language
+// lang), each once, in text order.
+func (m *matcher) find(toks []string, lang string) []hit {
 	wordTerms := make([][]int32, len(toks))
 	var cands []string
 	for i, w := range toks {
-		cands = candidates(cands[:0], w)
+		cands = candidates(cands[:0], w, lang)
 		for _, c := range cands {
 			wordTerms[i] = m.lookup(wordTerms[i], c)
 		}
@@ -264,13 +281,43 @@ func (m *matcher) find(toks []string) []hit {
 				if seenPhrase(hits, p) {
 					continue
 				}
-				if ok, words := matchFrom(m.phrases[p].terms, wordTerms, i, 0); ok {
-					hits = append(hits, hit{p, i, words})
+				ok, words := matchFrom(m.phrases[p].terms, wordTerms, i, 0)
+				if !ok {
+					continue
 				}
+				h := hit{p, i, words}
+				if second := m.phrases[p].second; second != nil {
+					if h, ok = findPair(h, second, wordTerms); !ok {
+						continue
+					}
+				}
+				hits = append(hits, h)
 			}
 		}
 	}
 	return hits
+}
+
+// findPair looks for the second part of a pair keyword near its first part
+// (hit h), and returns the hit widened to cover both.
+func findPair(h hit, second []int32, wordTerms [][]int32) (hit, bool) {
+	span := bits.Len64(h.words)
+	lo, hi := max(0, h.pos-pairWindow-len(second)), min(len(wordTerms), h.pos+span+pairWindow)
+	for j := lo; j < hi; j++ {
+		ok, words := matchFrom(second, wordTerms, j, 0)
+		if !ok {
+			continue
+		}
+		if j >= h.pos {
+			words <<= j - h.pos
+			if words&h.words == 0 {
+				return hit{h.phrase, h.pos, h.words | words}, true
+			}
+		} else if d := h.pos - j; (h.words<<d)&words == 0 {
+			return hit{h.phrase, j, h.words<<d | words}, true
+		}
+	}
+	return h, false
 }
 
 func seenPhrase(hits []hit, p int) bool {
@@ -349,14 +396,37 @@ func matchFrom(terms []int32, wordTerms [][]int32, i, off int) (bool, uint64) {
 	return ok, words | 1<<off
 }
 
+// Word-initial clitics stripped before lookup. Arabic: conjunctions,
+// prepositions and the article. Sorani: verb prefixes (دە- present, نا-/نە-
+// negation, مە- prohibitive, ب- subjunctive). Each set is used only on text
+// of its language: Arabic ك- would turn Sorani کرێ (wage) into ري.
+var (
+	arabicProclitics = []string{
+		"وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "ال",
+		"وب", "ول", "فب", "فل", "وك", "و", "ف", "ب", "ل", "ك",
+	}
+	soraniProclitics = []string{"ده", "نا", "نه", "مه", "ناي", "ب"}
+)
+
 // candidates lists the forms of a word to look up: the word itself and, for
-// Arabic script, the word without each clitic it may start with.
-func candidates(out []string, w string) []string {
+// Arabic script, the word without each clitic of the text's language it may
+// start with (both sets when the text is not Arabic-script at all).
+func candidates(out []string, w, lang string) []string {
 	out = append(out, w)
 	if w == "" || w[0] < 0x80 {
 		return out
 	}
-	for _, p := range proclitics {
+	if lang != "ckb" {
+		out = stripClitics(out, w, arabicProclitics)
+	}
+	if lang != "ar" {
+		out = stripClitics(out, w, soraniProclitics)
+	}
+	return out
+}
+
+func stripClitics(out []string, w string, clitics []string) []string {
+	for _, p := range clitics {
 		if rest, ok := strings.CutPrefix(w, p); ok && utf8.RuneCountInString(rest) >= 3 {
 			out = append(out, rest)
 		}

@@ -12,9 +12,10 @@ type model struct {
 	logp   map[uint64][]float32 // feature -> log P(feature | class)
 }
 
-// doc is one training text and the class (topic index) it belongs to.
+// doc is one training text, its language and its class (topic index).
 type doc struct {
 	class int
+	lang  string
 	toks  []string
 }
 
@@ -25,7 +26,7 @@ func trainModel(nClass int, docs []doc) *model {
 	counts := map[uint64][]float64{}
 	totals := make([]float64, nClass)
 	for _, d := range docs {
-		eachFeature(d.toks, func(h uint64) {
+		eachFeature(d.toks, d.lang, func(h uint64) {
 			c := counts[h]
 			if c == nil {
 				c = make([]float64, nClass)
@@ -49,10 +50,10 @@ func trainModel(nClass int, docs []doc) *model {
 
 // posterior returns P(class | text) for every class (uniform priors) and the
 // number of known features it rests on.
-func (m *model) posterior(toks []string) ([]float64, int) {
+func (m *model) posterior(toks []string, lang string) ([]float64, int) {
 	score := make([]float64, m.nClass)
 	known := 0
-	eachFeature(toks, func(h uint64) {
+	eachFeature(toks, lang, func(h uint64) {
 		lp, ok := m.logp[h]
 		if !ok {
 			return
@@ -94,11 +95,11 @@ const (
 // eachFeature calls fn with the hash of every feature of the words: the word
 // itself, each clitic-stripped form, and its character 3-, 4- and 5-grams
 // with word boundaries marked.
-func eachFeature(toks []string, fn func(uint64)) {
+func eachFeature(toks []string, lang string, fn func(uint64)) {
 	var cands []string
 	var starts [64]int
 	for _, w := range toks {
-		cands = candidates(cands[:0], w)
+		cands = candidates(cands[:0], w, lang)
 		for _, c := range cands {
 			fn(hashString(1, c))
 		}
@@ -123,10 +124,10 @@ func eachFeature(toks []string, fn func(uint64)) {
 }
 
 // truncRunes cuts s after max runes; long "words" (URLs, junk) need no more.
-func truncRunes(s string, max int) string {
+func truncRunes(s string, limit int) string {
 	n := 0
 	for i := range s {
-		if n == max {
+		if n == limit {
 			return s[:i]
 		}
 		n++

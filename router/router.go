@@ -1,5 +1,3 @@
-// Package router decides, for one inbound text, its language, its topic, the
-// agency that leads on it, whether it is urgent, and why.
 package router
 
 import (
@@ -84,7 +82,9 @@ func New(topics []Topic) (*Router, error) {
 				}
 			}
 		}
+		// Keep a copy the caller cannot change; keywords live on in the matcher.
 		t.Support = append([]string{}, t.Support...)
+		t.Keywords = nil
 		r.topics = append(r.topics, t)
 	}
 	if r.other < 0 {
@@ -96,7 +96,7 @@ func New(topics []Topic) (*Router, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("router: %w", errors.Join(errs...))
 	}
-	r.model = trainModel(len(r.topics), trainingDocs(r.topics))
+	r.model = trainModel(len(topics), trainingDocs(topics))
 	return r, nil
 }
 
@@ -118,9 +118,11 @@ func (r *Router) Route(text, langHint string) Decision {
 		d.Matched = append(d.Matched, "lang:"+lang+" ("+why+")")
 	}
 
+	// The text's own language drives matching; a hint only labels the
+	// decision, since people do not always write in the language they chose.
 	toks := tokens(text)
-	hits := r.m.find(toks)
-	c := r.classify(toks, hits, d.Language)
+	hits := r.m.find(toks, lang)
+	c := r.classify(toks, hits, lang)
 	t := r.topics[c.topic]
 	d.Topic, d.Agency, d.Sensitive = t.ID, t.Lead, t.Sensitive
 	d.Support = append([]string{}, t.Support...)

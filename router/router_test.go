@@ -32,6 +32,8 @@ func TestNewRejectsBadTopics(t *testing.T) {
 		{"keyword without letters", []Topic{other, {ID: "food", Lead: "WFP", Keywords: map[string][]string{"en": {"!!!"}}}}, "no letters"},
 		{"keyword starting with *", []Topic{other, {ID: "food", Lead: "WFP", Keywords: map[string][]string{"en": {"* food"}}}}, "cannot start"},
 		{"keyword ending with *", []Topic{other, {ID: "food", Lead: "WFP", Keywords: map[string][]string{"en": {"food *"}}}}, "cannot end"},
+		{"keyword with two +", []Topic{other, {ID: "food", Lead: "WFP", Keywords: map[string][]string{"en": {"a + b + c"}}}}, "at most one +"},
+		{"empty side of +", []Topic{other, {ID: "food", Lead: "WFP", Keywords: map[string][]string{"en": {"food + !"}}}}, "no letters"},
 	} {
 		_, err := New(tc.topics)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -204,5 +206,38 @@ func TestCustomTopics(t *testing.T) {
 	}
 	if d := r.Route("A journalist wants an interview about the food basket", ""); d.Topic != "press" {
 		t.Errorf("press override: got %+v", d)
+	}
+}
+
+// Keyword syntax: inflections, clitics, * prefixes and wildcards, A + B pairs.
+func TestKeywordSyntax(t *testing.T) {
+	topics := []Topic{
+		{ID: "t", Lead: "T", Keywords: map[string][]string{
+			"en":  {"farm", "traffick*", "took * passport", "militia + took"},
+			"ar":  {"مدرسه", "المساعدات الغذائيه"},
+			"ckb": {"پەنابەر", "کار"},
+		}},
+		{ID: "other", Lead: "SECRETARIAT"},
+	}
+	r, err := New(topics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		text string
+		want bool
+	}{
+		{"farmers", true}, {"farming", true}, {"farmed", true}, {"farmhouse", false},
+		{"trafficked", true}, {"traffic", false},
+		{"they took my passport", true}, {"took the old blue passport", true}, {"took it and then later the passport", false},
+		{"the militia came and took him", true}, {"took him away, then far later something else happened and then a militia", false},
+		{"مدرستي", true}, {"بالمدرسة", true}, {"مدارس", false},
+		{"للمساعدات الغذائية", true}, {"مساعدات غذائية", true},
+		{"پەنابەرێکی", true}, {"کارەکەم", true}, {"کارگە", false},
+	} {
+		d := r.Route(tc.text, "")
+		if got := strings.Contains(strings.Join(d.Matched, "|"), "topic:t kw:"); got != tc.want {
+			t.Errorf("%q: matched=%v, want %v (%v)", tc.text, got, tc.want, d.Matched)
+		}
 	}
 }

@@ -17,16 +17,16 @@ func trainingDocs(topics []Topic) []doc {
 	var docs []doc
 	for i, t := range topics {
 		index[t.ID] = i
-		for _, kws := range t.Keywords {
+		for lang, kws := range t.Keywords {
 			for _, kw := range kws {
-				docs = append(docs, doc{class: i, toks: tokens(kw)})
+				docs = append(docs, doc{class: i, lang: lang, toks: tokens(kw)})
 			}
 		}
 	}
 	// TestEmbeddedTables checks the table's shape; here a bad line is skipped.
 	_ = eachLine(trainText, "data/train.tsv", func(f []string) error {
 		if i, ok := index[f[0]]; ok && len(f) == 3 {
-			docs = append(docs, doc{class: i, toks: tokens(f[2])})
+			docs = append(docs, doc{class: i, lang: f[1], toks: tokens(f[2])})
 		}
 		return nil
 	})
