@@ -426,3 +426,35 @@ func TestBrokenEntryIsPermanent(t *testing.T) {
 		t.Errorf("an entry without id/channel: %v", err)
 	}
 }
+
+// A web inquiry that left an email address is answered by email; the
+// person's email reply joins it.
+func TestWebInquiryContinuesByEmail(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.handle(t, &queue.Inbound{ID: "web:NM-WEB001", Channel: inquiry.Web, Reference: "NM-WEB001", Address: "Mona <Mona@Example.org>", Text: "where do I renew my residency permit"})
+	if _, _, err := h.desk.Reply(ctx, coord, "NM-WEB001", "At the residency office in Erbil"); err != nil {
+		t.Fatal(err)
+	}
+	var reply queue.Outbound
+	for _, o := range h.outbox(t, inquiry.Email) {
+		if o.Kind == "reply" {
+			reply = o
+		}
+	}
+	if reply.To != "mona@example.org" || !strings.Contains(reply.Subject, "[NM-WEB001]") {
+		t.Fatalf("reply by email = %+v", reply)
+	}
+	h.handle(t, &queue.Inbound{ID: "mail:<r1@example.org>|mona@example.org", Channel: inquiry.Email, Address: "mona@example.org",
+		Subject: "Re: " + reply.Subject, Text: "thank you, which documents?", MessageID: "<r1@example.org>", Thread: []string{reply.MessageID}})
+	q, _ := h.store.Load(ctx, "NM-WEB001")
+	if len(q.Messages) != 3 {
+		t.Errorf("the email reply did not join the web inquiry: %d messages", len(q.Messages))
+	}
+	// Someone else replying to the same thread does not.
+	h.handle(t, &queue.Inbound{ID: "mail:<r2@x.org>|x@x.org", Channel: inquiry.Email, Address: "x@x.org",
+		Subject: "Re: " + reply.Subject, Text: "me too", MessageID: "<r2@x.org>", Thread: []string{reply.MessageID}})
+	if q, _ = h.store.Load(ctx, "NM-WEB001"); len(q.Messages) != 3 {
+		t.Error("a stranger's mail joined the web inquiry")
+	}
+}

@@ -184,7 +184,7 @@ func (d *Desk) conversationFor(ctx context.Context, m *queue.Inbound) (*inquiry.
 		if err != nil {
 			return nil, err
 		}
-		if q.Erased || q.Contact.Channel != m.Channel || !strings.EqualFold(q.Contact.Address, m.Address) {
+		if q.Erased || !sameContact(q.Contact, m) {
 			continue // a forwarded thread or someone else's reference: not theirs
 		}
 		return q, nil
@@ -260,6 +260,9 @@ func (d *Desk) create(ctx context.Context, m *queue.Inbound, dec router.Decision
 
 func (d *Desk) append(ctx context.Context, ref inquiry.Reference, m *queue.Inbound, dec router.Decision) error {
 	q, err := d.store.Update(ctx, ref, m.ID, func(q *inquiry.Inquiry) (*queue.Effects, error) {
+		if eff, ok := d.checkInReply(q, m); ok { // "yes"/"no" to a check-in (followup_checkin.go)
+			return eff, nil
+		}
 		eff := &queue.Effects{}
 		wasClosed := q.Status == inquiry.Closed || q.Status == inquiry.Answered
 		msg := d.message(m)
@@ -314,4 +317,18 @@ func truncate(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
+}
+
+// sameContact reports whether an inbound message comes from the inquiry's
+// person: the same channel and address, or, for a web inquiry that left an
+// email address (and so was answered by email), a mail from that address.
+func sameContact(c inquiry.Contact, m *queue.Inbound) bool {
+	if c.Channel == m.Channel {
+		return strings.EqualFold(c.Address, m.Address)
+	}
+	if c.Channel == inquiry.Web && m.Channel == inquiry.Email {
+		addr, ok := emailAddress(c.Address)
+		return ok && strings.EqualFold(addr, m.Address)
+	}
+	return false
 }

@@ -110,6 +110,10 @@ type Inquiry struct {
 	CheckInAt time.Time `json:"check_in_at,omitzero"`
 	// Erased is set once personal data was removed.
 	Erased bool `json:"erased,omitempty"`
+	// Priority is set when the person said the answer did not help (a "No"
+	// to the check-in): the inquiry sorts first in its agency's queue, after
+	// urgent ones, until staff answer or close it.
+	Priority bool `json:"priority,omitempty"`
 	// LinkedFrom names the closed inquiry this one continues, if any.
 	LinkedFrom Reference `json:"linked_from,omitempty"`
 	Messages   []Message `json:"messages"`
@@ -143,6 +147,7 @@ type Summary struct {
 	Urgent    bool      `json:"urgent"`
 	Sensitive bool      `json:"sensitive"`
 	Overdue   bool      `json:"overdue"`
+	Priority  bool      `json:"priority,omitempty"`
 	Language  string    `json:"language"`
 	Subject   string    `json:"subject"`
 	Assignee  string    `json:"assignee"`
@@ -155,7 +160,7 @@ func (q *Inquiry) Summarize() Summary {
 	return Summary{
 		Reference: q.Reference, Channel: q.Channel, Status: q.Status, Topic: q.Topic,
 		Agency: q.Agency, Support: nonNil(q.Support), Urgent: q.Urgent, Sensitive: q.Sensitive,
-		Overdue: q.Overdue, Language: q.Language, Subject: q.Subject, Assignee: q.Assignee,
+		Overdue: q.Overdue, Priority: q.Priority, Language: q.Language, Subject: q.Subject, Assignee: q.Assignee,
 		CreatedAt: q.CreatedAt, UpdatedAt: q.UpdatedAt,
 	}
 }

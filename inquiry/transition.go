@@ -33,6 +33,7 @@ func (q *Inquiry) Reply(m Message) error {
 	q.ClosedAt = time.Time{}
 	q.AnsweredAt = m.At
 	q.CheckInAt = time.Time{}
+	q.Priority = false
 	if q.Assignee == "" {
 		q.Assignee = m.Author
 	}
@@ -68,6 +69,7 @@ func (q *Inquiry) Close(now time.Time) error {
 	q.Status = Closed
 	q.ClosedAt = now
 	q.Overdue = false
+	q.Priority = false
 	q.UpdatedAt = now
 	return nil
 }

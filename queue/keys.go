@@ -103,6 +103,11 @@ func (k Keys) OutboxRetry(channel inquiry.Channel) string {
 	return k.p + "outbox-retry:" + string(channel)
 }
 
+// DigestSent marks an agency's daily digest for day (YYYY-MM-DD in the
+// network's time zone) as queued, so it goes out once however many
+// schedulers run.
+func (k Keys) DigestSent(agency, day string) string { return k.p + "digest:" + agency + ":" + day }
+
 // Lease is the key a singleton component (poller, IMAP listener, scheduler) holds.
 func (k Keys) Lease(name string) string { return k.p + "lease:" + name }
 
@@ -110,6 +115,10 @@ func (k Keys) Lease(name string) string { return k.p + "lease:" + name }
 func (k Keys) Rate(scope, id string, window int64) string {
 	return k.p + "rate:" + scope + ":" + hashed(id) + ":" + strconv.FormatInt(window, 10)
 }
+
+// Session is a staff member's dashboard session. The id is the secret in
+// the cookie, so only its hash appears in the key name.
+func (k Keys) Session(id string) string { return k.p + "session:" + hashed(id) }
 
 // Counters is the hash of anonymous totals kept after personal data is erased.
 func (k Keys) Counters() string { return k.p + "counters" }
@@ -140,10 +149,21 @@ func (k Keys) SendSlot(chat string) string { return hashed("telegram:" + chat) }
 // (slot from SendSlot), by priority then age.
 func (k Keys) SendQueue(slot string) string { return k.p + "tgq:" + slot }
 
-// SendReady is the sorted set of chat slots that have entries waiting, by
-// the time (ms) each may next be sent to; band 0 holds chats whose next
-// entry is a safety message or an ack, band 1 the others.
+// SendReady is the sorted set of chat slots that may be sent to now, by
+// the age of their oldest waiting entry; one set per band (the priority of
+// a chat's next entry: 0 safety message, 1 ack, 2 reply, 3 other).
 func (k Keys) SendReady(band int) string { return k.p + "tgready:" + strconv.Itoa(band) }
+
+// SendWait is the sorted set of chat slots with entries waiting that may
+// not be sent to yet (their rate limit, a retry_after, a sender's claim),
+// by the time (ms) they may; one set per band.
+func (k Keys) SendWait(band int) string { return k.p + "tgwait:" + strconv.Itoa(band) }
+
+// SendHeads maps each slot with entries waiting to its oldest entry's score.
+func (k Keys) SendHeads() string { return k.p + "tgheads" }
+
+// SendNext holds the time (ms) a chat may next be sent to; it expires then.
+func (k Keys) SendNext(slot string) string { return k.p + "tgnext:" + slot }
 
 // Sending tracks one outbox entry while it is being sent: the part of a
 // split text reached, whether a request is in flight, transient failures.

@@ -410,10 +410,15 @@ func (s *Store) write(ctx context.Context, p redis.Pipeliner, before, q *inquiry
 	return nil
 }
 
-// QueueScore sorts a queue: urgent first, then oldest first.
+// QueueScore sorts a queue: urgent first, then priority (reopened after a
+// "No" to the check-in), then the rest; oldest first within each band.
 func QueueScore(q *inquiry.Inquiry) float64 {
 	s := float64(q.CreatedAt.UnixMilli())
-	if !q.Urgent {
+	switch {
+	case q.Urgent:
+	case q.Priority:
+		s += 5e13
+	default:
 		s += 1e14
 	}
 	return s

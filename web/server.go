@@ -40,7 +40,8 @@ type Server struct {
 	metrics *metrics
 	// Webhook handles POST /telegram/webhook; nil answers 404.
 	webhook http.Handler
-	// dashboard serves GET / and the staff pages; nil serves a notice.
+	// dashboard serves GET / and the staff pages (NewDashboard unless
+	// Options.Dashboard replaces it).
 	dashboard http.Handler
 	mux       *http.ServeMux
 }
@@ -62,6 +63,9 @@ func New(o Options) *Server {
 	}
 	if o.Registry == nil {
 		o.Registry = prometheus.NewRegistry()
+	}
+	if o.Dashboard == nil {
+		o.Dashboard = NewDashboard(DashboardOptions{Desk: o.Desk, Log: o.Log})
 	}
 	s := &Server{
 		desk: o.Desk, store: o.Desk.Store(), cfg: o.Desk.Config(), tokens: newTokens(o.Desk.Config().Staff),
@@ -102,14 +106,7 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	m.Handle("/api/", s.api("unknown", func(w http.ResponseWriter, r *http.Request) error {
 		return inquiry.Errorf(inquiry.ENOTFOUND, "no endpoint %s %s", r.Method, r.URL.Path)
 	}))
-	if s.dashboard != nil {
-		m.Handle("/", s.dashboard)
-	} else {
-		m.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			_, _ = io.WriteString(w, "netdesk — "+s.cfg.Network.Name+"\nThe JSON API is under /api/v1/ (see the README).\n")
-		})
-	}
+	m.Handle("/", s.dashboard)
 }
 
 // Handler returns the server's HTTP handler.

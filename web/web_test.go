@@ -295,6 +295,16 @@ func TestHostileInput(t *testing.T) {
 		{"unknown endpoint", "GET", "/api/v1/nothing", tokWFP, "", 404, "not_found"},
 		{"webhook not enabled", "POST", "/telegram/webhook", "", `{"update_id":1}`, 404, "not_found"},
 	}
+	// The workers delete a stream entry just after storing its inquiry:
+	// let them finish before taking the snapshot.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if n, _ := e.rdb.XLen(context.Background(), e.store.Keys().Inbound()).Result(); n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("inbound stream never drained")
+		}
+	}
 	before := e.snapshot(t)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,8 +1,51 @@
 package main
 
-import "context"
+import (
+	"context"
+	"time"
 
-// emailChannel wires the IMAP listener and the SMTP sender.
+	"github.com/unmigration-iraq/netdesk/inbox"
+)
+
+// emailChannel wires the IMAP listener (one process at a time, under a
+// Redis lease: another process takes over within 15 s when the holder
+// dies) and the SMTP sender (in every process, sharing the email outbox
+// through the "senders" consumer group).
 func emailChannel(ctx context.Context, w wiring) ([]component, error) {
-	return nil, nil
+	env := w.cfg.Env
+	log := w.log
+	var comps []component
+	if env.IMAPEnabled() {
+		l, err := inbox.NewListener(inbox.ListenerOptions{
+			Addr: env.IMAPAddr, User: env.IMAPUser, Password: env.IMAPPassword, TLS: env.IMAPTLS,
+			Mailbox: env.IMAPMailbox, DoneMailbox: env.IMAPDoneMailbox,
+			Taker: &inbox.Taker{Store: w.store, Desk: w.desk, Log: log.With("comp", "imap")},
+			Store: w.store,
+			Limits: inbox.Limits{
+				MaxBytes: w.cfg.Limits.MaxEmailBytes, MaxTextChars: w.cfg.Limits.MaxTextChars,
+			},
+			Log: log,
+		})
+		if err != nil {
+			return nil, err
+		}
+		lease := w.store.NewLease("imap-listener", w.instance, 15*time.Second)
+		comps = append(comps, component{name: "imap", run: func(ctx context.Context) error {
+			lease.Run(ctx, func(ctx context.Context) { _ = l.Run(ctx) })
+			return nil
+		}})
+	}
+	if env.SMTPEnabled() {
+		s, err := inbox.NewSender(inbox.SenderOptions{
+			Store: w.store, Addr: env.SMTPAddr, TLS: env.SMTPTLS,
+			User: env.SMTPUser, Password: env.SMTPPassword, From: env.SMTPFrom, Log: log,
+		})
+		if err != nil {
+			return nil, err
+		}
+		comps = append(comps, component{name: "smtp", run: func(ctx context.Context) error {
+			return s.Run(ctx, w.instance+"-smtp")
+		}})
+	}
+	return comps, nil
 }

@@ -112,6 +112,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return 1
 	}
 	comps = append(comps, extra...)
+	comps = append(comps, followupComponents(wiring{cfg: cfg, desk: d, store: store, instance: instance, log: log})...)
 
 	srv := web.New(web.Options{Desk: d, Log: log, Webhook: webhook})
 	ln, err := net.Listen("tcp", cfg.Env.HTTPAddr)

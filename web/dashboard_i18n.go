@@ -1,0 +1,458 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// The dashboard's interface strings. They are part of the program, not of
+// the network's configuration (config templates are what people receive).
+// A key missing in a language falls back to English, then to the key.
+
+type dict map[string]string
+
+var uiLanguages = []string{"en", "ar"}
+
+// rtl lists the interface languages written right to left.
+var rtl = map[string]bool{"ar": true}
+
+var uiText = map[string]dict{
+	"en": {
+		"app.tagline":      "Staff desk",
+		"nav.queue":        "Queue",
+		"nav.stats":        "Statistics",
+		"nav.logout":       "Log out",
+		"nav.skip":         "Skip to content",
+		"role.agent":       "Agent",
+		"role.coordinator": "Coordinator",
+		"role.admin":       "Administrator",
+
+		"login.title":    "Staff sign-in",
+		"login.lead":     "For staff of the network's member agencies.",
+		"login.user":     "User name or email",
+		"login.password": "Password",
+		"login.submit":   "Sign in",
+		"login.failed":   "The user name or password is not correct.",
+		"login.limited":  "Too many sign-in attempts. Wait a few minutes and try again.",
+		"login.expired":  "Your session ended. Please sign in again.",
+		"login.out":      "You are signed out.",
+
+		"queue.title":   "Queue",
+		"queue.all":     "All agencies",
+		"queue.refresh": "Refresh",
+		"queue.empty":   "No inquiries match these filters.",
+		"queue.updated": "Updated %s · refreshes every minute",
+		"queue.shown":   "%d shown",
+		"queue.waiting": "waiting %s",
+
+		"count.active": "Active",
+
+		"status.open":     "Open",
+		"status.claimed":  "Claimed",
+		"status.answered": "Answered",
+		"status.closed":   "Closed",
+		"status.active":   "All active",
+
+		"badge.urgent":    "Urgent",
+		"badge.overdue":   "Overdue",
+		"badge.sensitive": "Sensitive",
+		"badge.flagged":   "Check by hand",
+		"badge.erased":    "Erased",
+
+		"f.agency":  "Agency",
+		"f.status":  "Status",
+		"f.topic":   "Topic",
+		"f.channel": "Channel",
+		"f.any":     "Any",
+		"f.overdue": "Overdue only",
+		"f.apply":   "Apply",
+		"f.clear":   "Clear",
+
+		"channel.web":      "Web form",
+		"channel.telegram": "Telegram",
+		"channel.email":    "Email",
+
+		"lang.en":  "English",
+		"lang.ar":  "Arabic",
+		"lang.ckb": "Kurdish (Sorani)",
+
+		"field.topic":    "Topic",
+		"field.agency":   "Lead agency",
+		"field.support":  "Supporting",
+		"field.channel":  "Channel",
+		"field.language": "Language",
+		"field.created":  "Received",
+		"field.updated":  "Last activity",
+		"field.assignee": "Assigned to",
+		"field.person":   "Person",
+		"field.linked":   "Continues",
+		"none":           "—",
+		"unassigned":     "Nobody yet",
+		"anonymous":      "Anonymous",
+
+		"inq.back":         "← Back to the queue",
+		"actor.system":     "system",
+		"actor.person":     "Person",
+		"inq.choose":       "Choose an agency…",
+		"inq.conversation": "Conversation",
+		"inq.messages":     "%d messages",
+		"inq.erased_text":  "(erased)",
+		"inq.reply":        "Reply to the person",
+		"inq.reply_via":    "Delivered through %s, in the person's own conversation, with reference %s.",
+		"inq.reply_kept":   "No channel reaches this person (no Telegram chat and no email address): the reply is kept on the inquiry only.",
+		"inq.reply_erased": "The personal data of this inquiry was erased: no reply can be sent.",
+		"inq.send":         "Send reply",
+		"inq.claim":        "Claim",
+		"inq.yours":        "Claimed by you",
+		"inq.close":        "Close",
+		"inq.actions":      "Actions",
+		"inq.details":      "Details",
+		"inq.reassign":     "Reassign to another agency",
+		"inq.reassign_to":  "Agency",
+		"inq.reason":       "Reason",
+		"inq.reason_hint":  "Recorded in the audit trail and shown to the new agency.",
+		"inq.reassign_do":  "Reassign",
+		"inq.erase":        "Erase personal data…",
+		"inq.routing":      "Why it was routed here",
+		"inq.audit":        "Audit trail",
+		"inq.sensitive":    "Sensitive inquiry. Only the agencies involved and the coordinators can see it, and every view is recorded in the audit trail.",
+		"inq.urgent":       "Urgent: a message signals immediate danger. The person was sent the safety message with the hotlines.",
+		"inq.attachments":  "Attachments",
+		"inq.closed":       "This inquiry is closed. A new message from the person reopens it.",
+		"inq.erased":       "The personal data of this inquiry was erased.",
+		"inq.flagged":      "This message could not be read normally and is shown as raw text.",
+
+		"done.claimed":  "You claimed this inquiry.",
+		"done.replied":  "Your reply is queued and will be delivered through the person's own channel.",
+		"done.kept":     "Your reply is saved on the inquiry; no channel reaches this person.",
+		"done.assigned": "The inquiry was reassigned.",
+		"done.closed":   "The inquiry is closed.",
+		"done.erased":   "The personal data of this inquiry was erased.",
+
+		"erase.title":   "Erase personal data of %s",
+		"erase.explain": "This removes the person's messages, name, contact details and attachments from the inquiry, and forgets their conversation. Anonymous counts are kept. It cannot be undone.",
+		"erase.confirm": "I understand that this cannot be undone.",
+		"erase.need":    "Tick the box to confirm.",
+		"erase.do":      "Erase",
+		"cancel":        "Cancel",
+
+		"audit.created":             "Received",
+		"audit.linked":              "Linked",
+		"audit.message_in":          "New message",
+		"audit.reopened":            "Reopened",
+		"audit.urgent":              "Marked urgent",
+		"audit.claimed":             "Claimed",
+		"audit.closed":              "Closed",
+		"audit.auto_closed":         "Closed automatically",
+		"audit.assigned":            "Reassigned",
+		"audit.replied":             "Replied",
+		"audit.erased":              "Erased",
+		"audit.viewed":              "Viewed",
+		"audit.not_delivered":       "Not delivered",
+		"audit.delivery_failed":     "Delivery failed",
+		"audit.contact_stopped":     "Person stopped the bot",
+		"audit.check_in":            "Check-in sent",
+		"audit.check_in_yes":        "Person: answer helped",
+		"audit.check_in_no":         "Person: answer did not help",
+		"audit.check_in_skipped":    "Check-in skipped",
+		"audit.reminder_skipped":    "Reminder skipped",
+		"audit.email_reply_refused": "Email reply refused",
+		"audit.when":                "When",
+		"audit.who":                 "Who",
+		"audit.what":                "What",
+
+		"stats.title":       "Statistics",
+		"stats.window":      "Inquiries received since %s, and every inquiry still not closed.",
+		"stats.total":       "Inquiries",
+		"stats.overdue":     "Overdue",
+		"stats.median":      "Median first response",
+		"stats.agency":      "Agency",
+		"stats.open":        "Waiting",
+		"stats.active":      "Not closed",
+		"stats.urgent":      "Urgent",
+		"stats.chart":       "Not closed / overdue",
+		"stats.by_agency":   "By agency",
+		"stats.by_topic":    "By topic",
+		"stats.by_channel":  "By channel",
+		"stats.counters":    "All time (anonymous counts, kept after erasure)",
+		"stats.c.inquiries": "Inquiries",
+		"stats.c.urgent":    "Urgent",
+
+		"err.not_found":       "Not found",
+		"err.not_found_msg":   "This page or inquiry does not exist, or it is not shared with your agency.",
+		"err.invalid":         "The request is not valid",
+		"err.conflict":        "That cannot be done now",
+		"err.forbidden":       "Not allowed",
+		"err.unauthorized":    "Please sign in",
+		"err.too_large":       "Too large",
+		"err.rate_limited":    "Too many requests",
+		"err.unavailable":     "The desk is unavailable for a moment",
+		"err.unavailable_msg": "The data store cannot be reached. Try again in a few seconds.",
+		"err.internal":        "Something went wrong",
+		"err.internal_msg":    "The error was logged. Try again, or tell the administrator.",
+		"err.csrf":            "The form expired or came from another site. Reload the page and try again.",
+		"err.reason":          "Give a reason for the reassignment.",
+		"err.back":            "Back to the queue",
+
+		"dur.lt_min": "< 1 min",
+		"dur.min":    "%d min",
+		"dur.h":      "%d h",
+		"dur.hm":     "%d h %d min",
+		"dur.d":      "%d d",
+		"dur.dh":     "%d d %d h",
+		"ago":        "%s ago",
+
+		"foot.safe": "Messages from people are shown as plain text; remote images are never loaded.",
+
+		"topic.trafficking":       "Trafficking",
+		"topic.migration":         "Migration & return",
+		"topic.refugees":          "Refugees & displacement",
+		"topic.children":          "Children",
+		"topic.labour":            "Labour",
+		"topic.food":              "Food",
+		"topic.agriculture":       "Agriculture",
+		"topic.gbv_health":        "GBV & health",
+		"topic.education_culture": "Education & culture",
+		"topic.development":       "Development",
+		"topic.industry":          "Industry",
+		"topic.procurement":       "Procurement",
+		"topic.humanitarian":      "Humanitarian aid",
+		"topic.press":             "Press",
+		"topic.other":             "Other",
+	},
+	"ar": {
+		"app.tagline":      "مكتب الموظفين",
+		"nav.queue":        "قائمة الاستفسارات",
+		"nav.stats":        "الإحصاءات",
+		"nav.logout":       "تسجيل الخروج",
+		"nav.skip":         "انتقل إلى المحتوى",
+		"role.agent":       "موظف",
+		"role.coordinator": "منسّق",
+		"role.admin":       "مسؤول النظام",
+
+		"login.title":    "تسجيل دخول الموظفين",
+		"login.lead":     "لموظفي الوكالات الأعضاء في الشبكة.",
+		"login.user":     "اسم المستخدم أو البريد الإلكتروني",
+		"login.password": "كلمة المرور",
+		"login.submit":   "دخول",
+		"login.failed":   "اسم المستخدم أو كلمة المرور غير صحيحة.",
+		"login.limited":  "محاولات دخول كثيرة. انتظر بضع دقائق ثم حاول مجدداً.",
+		"login.expired":  "انتهت جلستك. يرجى تسجيل الدخول مجدداً.",
+		"login.out":      "تم تسجيل خروجك.",
+
+		"queue.title":   "قائمة الاستفسارات",
+		"queue.all":     "جميع الوكالات",
+		"queue.refresh": "تحديث",
+		"queue.empty":   "لا توجد استفسارات تطابق هذه المعايير.",
+		"queue.updated": "آخر تحديث %s · تُحدَّث كل دقيقة",
+		"queue.shown":   "المعروض: %d",
+		"queue.waiting": "ينتظر منذ %s",
+
+		"count.active": "نشطة",
+
+		"status.open":     "مفتوح",
+		"status.claimed":  "قيد المعالجة",
+		"status.answered": "تمّ الرد",
+		"status.closed":   "مغلق",
+		"status.active":   "كل النشطة",
+
+		"badge.urgent":    "عاجل",
+		"badge.overdue":   "متأخر",
+		"badge.sensitive": "حسّاس",
+		"badge.flagged":   "يحتاج مراجعة يدوية",
+		"badge.erased":    "ممسوح",
+
+		"f.agency":  "الوكالة",
+		"f.status":  "الحالة",
+		"f.topic":   "الموضوع",
+		"f.channel": "القناة",
+		"f.any":     "الكل",
+		"f.overdue": "المتأخرة فقط",
+		"f.apply":   "تطبيق",
+		"f.clear":   "مسح",
+
+		"channel.web":      "نموذج الويب",
+		"channel.telegram": "تيليجرام",
+		"channel.email":    "البريد الإلكتروني",
+
+		"lang.en":  "الإنجليزية",
+		"lang.ar":  "العربية",
+		"lang.ckb": "الكردية (السورانية)",
+
+		"field.topic":    "الموضوع",
+		"field.agency":   "الوكالة المسؤولة",
+		"field.support":  "الوكالات الداعمة",
+		"field.channel":  "القناة",
+		"field.language": "اللغة",
+		"field.created":  "تاريخ الورود",
+		"field.updated":  "آخر نشاط",
+		"field.assignee": "مُسنَد إلى",
+		"field.person":   "الشخص",
+		"field.linked":   "متابعة للاستفسار",
+		"none":           "—",
+		"unassigned":     "لم يُسنَد بعد",
+		"anonymous":      "مجهول",
+
+		"inq.back":         "→ العودة إلى القائمة",
+		"actor.system":     "النظام",
+		"actor.person":     "الشخص",
+		"inq.choose":       "اختر وكالة…",
+		"inq.conversation": "المحادثة",
+		"inq.messages":     "عدد الرسائل: %d",
+		"inq.erased_text":  "(ممسوح)",
+		"inq.reply":        "الرد على الشخص",
+		"inq.reply_via":    "يُرسَل عبر %s، في محادثة الشخص نفسها، مع الرقم المرجعي %s.",
+		"inq.reply_kept":   "لا توجد قناة تصل إلى هذا الشخص (لا محادثة تيليجرام ولا بريد إلكتروني): يُحفظ الرد في الاستفسار فقط.",
+		"inq.reply_erased": "مُسحت البيانات الشخصية لهذا الاستفسار: لا يمكن إرسال رد.",
+		"inq.send":         "إرسال الرد",
+		"inq.claim":        "استلام",
+		"inq.yours":        "استلمتَه أنت",
+		"inq.close":        "إغلاق",
+		"inq.actions":      "الإجراءات",
+		"inq.details":      "التفاصيل",
+		"inq.reassign":     "إعادة الإسناد إلى وكالة أخرى",
+		"inq.reassign_to":  "الوكالة",
+		"inq.reason":       "السبب",
+		"inq.reason_hint":  "يُسجَّل في سجل التدقيق ويظهر للوكالة الجديدة.",
+		"inq.reassign_do":  "إعادة الإسناد",
+		"inq.erase":        "مسح البيانات الشخصية…",
+		"inq.routing":      "سبب التوجيه إلى هنا",
+		"inq.audit":        "سجل التدقيق",
+		"inq.sensitive":    "استفسار حسّاس: لا يراه إلا الوكالات المعنية والمنسقون، وكل اطلاع عليه يُسجَّل في سجل التدقيق.",
+		"inq.urgent":       "عاجل: تشير رسالة إلى خطر فوري. أُرسلت إلى الشخص رسالة السلامة وأرقام الطوارئ.",
+		"inq.attachments":  "المرفقات",
+		"inq.closed":       "هذا الاستفسار مغلق. أي رسالة جديدة من الشخص تعيد فتحه.",
+		"inq.erased":       "مُسحت البيانات الشخصية لهذا الاستفسار.",
+		"inq.flagged":      "تعذّرت قراءة هذه الرسالة بالشكل المعتاد فعُرضت كنص خام.",
+
+		"done.claimed":  "استلمتَ هذا الاستفسار.",
+		"done.replied":  "ردّك في قائمة الإرسال وسيصل إلى الشخص عبر قناته.",
+		"done.kept":     "حُفظ ردّك في الاستفسار؛ لا توجد قناة تصل إلى هذا الشخص.",
+		"done.assigned": "أُعيد إسناد الاستفسار.",
+		"done.closed":   "أُغلق الاستفسار.",
+		"done.erased":   "مُسحت البيانات الشخصية لهذا الاستفسار.",
+
+		"erase.title":   "مسح البيانات الشخصية للاستفسار %s",
+		"erase.explain": "يحذف هذا الإجراء رسائل الشخص واسمه وبيانات الاتصال به ومرفقاته من الاستفسار، وينهي محادثته. تبقى الأعداد المجهولة الهوية. لا يمكن التراجع عنه.",
+		"erase.confirm": "أدرك أن هذا الإجراء لا يمكن التراجع عنه.",
+		"erase.need":    "ضع علامة في المربع للتأكيد.",
+		"erase.do":      "مسح",
+		"cancel":        "إلغاء",
+
+		"audit.created":             "ورد",
+		"audit.linked":              "رُبط",
+		"audit.message_in":          "رسالة جديدة",
+		"audit.reopened":            "أُعيد فتحه",
+		"audit.urgent":              "صُنّف عاجلاً",
+		"audit.claimed":             "استُلم",
+		"audit.closed":              "أُغلق",
+		"audit.auto_closed":         "أُغلق تلقائياً",
+		"audit.assigned":            "أُعيد إسناده",
+		"audit.replied":             "رُدّ عليه",
+		"audit.erased":              "مُسح",
+		"audit.viewed":              "اطُّلع عليه",
+		"audit.not_delivered":       "لم يُسلَّم",
+		"audit.delivery_failed":     "فشل التسليم",
+		"audit.contact_stopped":     "أوقف الشخص البوت",
+		"audit.check_in":            "أُرسلت متابعة",
+		"audit.check_in_yes":        "الشخص: الرد أفاد",
+		"audit.check_in_no":         "الشخص: الرد لم يُفد",
+		"audit.check_in_skipped":    "تُخطّيت المتابعة",
+		"audit.reminder_skipped":    "تُخطّي التذكير",
+		"audit.email_reply_refused": "رُفض رد بالبريد",
+		"audit.when":                "الوقت",
+		"audit.who":                 "من",
+		"audit.what":                "الإجراء",
+
+		"stats.title":       "الإحصاءات",
+		"stats.window":      "الاستفسارات الواردة منذ %s، وكل استفسار لم يُغلق بعد.",
+		"stats.total":       "الاستفسارات",
+		"stats.overdue":     "المتأخرة",
+		"stats.median":      "الوسيط لزمن أول استجابة",
+		"stats.agency":      "الوكالة",
+		"stats.open":        "بانتظار الرد",
+		"stats.active":      "غير مغلقة",
+		"stats.urgent":      "عاجلة",
+		"stats.chart":       "غير مغلقة / متأخرة",
+		"stats.by_agency":   "حسب الوكالة",
+		"stats.by_topic":    "حسب الموضوع",
+		"stats.by_channel":  "حسب القناة",
+		"stats.counters":    "منذ البداية (أعداد مجهولة الهوية تبقى بعد المسح)",
+		"stats.c.inquiries": "الاستفسارات",
+		"stats.c.urgent":    "العاجلة",
+
+		"err.not_found":       "غير موجود",
+		"err.not_found_msg":   "هذه الصفحة أو هذا الاستفسار غير موجود، أو غير مشترك مع وكالتك.",
+		"err.invalid":         "الطلب غير صالح",
+		"err.conflict":        "لا يمكن تنفيذ ذلك الآن",
+		"err.forbidden":       "غير مسموح",
+		"err.unauthorized":    "يرجى تسجيل الدخول",
+		"err.too_large":       "الحجم كبير جداً",
+		"err.rate_limited":    "طلبات كثيرة",
+		"err.unavailable":     "المكتب غير متاح لحظياً",
+		"err.unavailable_msg": "تعذّر الوصول إلى مخزن البيانات. حاول مجدداً بعد ثوانٍ.",
+		"err.internal":        "حدث خطأ",
+		"err.internal_msg":    "سُجّل الخطأ. حاول مجدداً أو أبلغ مسؤول النظام.",
+		"err.csrf":            "انتهت صلاحية النموذج أو أُرسل من موقع آخر. أعد تحميل الصفحة وحاول مجدداً.",
+		"err.reason":          "اذكر سبب إعادة الإسناد.",
+		"err.back":            "العودة إلى القائمة",
+
+		"dur.lt_min": "أقل من دقيقة",
+		"dur.min":    "%d دقيقة",
+		"dur.h":      "%d ساعة",
+		"dur.hm":     "%d ساعة و%d دقيقة",
+		"dur.d":      "%d يوم",
+		"dur.dh":     "%d يوم و%d ساعة",
+		"ago":        "منذ %s",
+
+		"foot.safe": "تُعرض رسائل الأشخاص كنص عادي؛ ولا تُحمَّل الصور الخارجية أبداً.",
+
+		"topic.trafficking":       "الاتجار بالبشر",
+		"topic.migration":         "الهجرة والعودة",
+		"topic.refugees":          "اللاجئون والنزوح",
+		"topic.children":          "الأطفال",
+		"topic.labour":            "العمل",
+		"topic.food":              "الغذاء",
+		"topic.agriculture":       "الزراعة",
+		"topic.gbv_health":        "العنف القائم على النوع الاجتماعي والصحة",
+		"topic.education_culture": "التعليم والثقافة",
+		"topic.development":       "التنمية",
+		"topic.industry":          "الصناعة",
+		"topic.procurement":       "المشتريات",
+		"topic.humanitarian":      "المساعدات الإنسانية",
+		"topic.press":             "الصحافة",
+		"topic.other":             "أخرى",
+	},
+}
+
+// translate returns key in lang, falling back to English, then to fallback.
+func translate(lang, key, fallback string) string {
+	if s, ok := uiText[lang][key]; ok {
+		return s
+	}
+	if s, ok := uiText["en"][key]; ok {
+		return s
+	}
+	return fallback
+}
+
+func tf(lang, key string, args ...any) string {
+	return fmt.Sprintf(translate(lang, key, key), args...)
+}
+
+// uiLanguage picks the interface language: the cookie, else the browser's
+// first supported Accept-Language, else English.
+func uiLanguage(r *http.Request) string {
+	if c, err := r.Cookie(langCookie); err == nil && uiText[c.Value] != nil {
+		return c.Value
+	}
+	for part := range strings.SplitSeq(r.Header.Get("Accept-Language"), ",") {
+		tag, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		base, _, _ := strings.Cut(strings.ToLower(tag), "-")
+		if uiText[base] != nil {
+			return base
+		}
+	}
+	return "en"
+}
