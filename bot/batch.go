@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/unmigration-iraq/netdesk/inquiry"
 	"github.com/unmigration-iraq/netdesk/queue"
 )
@@ -42,13 +40,17 @@ const excerptLen = 90
 func (s *Sender) sendBatch(ctx context.Context, batch []*entry) (time.Duration, []*entry) {
 	var items []*batchItem
 	var done []*entry
-	for _, e := range batch {
-		if sent, err := s.store.WasSent(ctx, e.o.ID); err != nil {
-			return time.Second, nil
-		} else if sent {
+	looks, err := s.look(ctx, batch)
+	if err != nil {
+		return time.Second, nil
+	}
+	states := map[*entry]sendState{}
+	for i, e := range batch {
+		if looks[i].sent {
 			done = append(done, e)
 			continue
 		}
+		states[e] = looks[i].st
 		i := slices.IndexFunc(items, func(it *batchItem) bool { return it.ref == e.o.Reference })
 		if i >= 0 {
 			items[i].entries = append(items[i].entries, e)
@@ -71,8 +73,12 @@ func (s *Sender) sendBatch(ctx context.Context, batch []*entry) (time.Duration, 
 		}
 		return 1
 	})
-	text, rows, n := renderBatch(items)
+	text, n := renderBatch(items)
 	items = items[:n]
+	refs := make([]inquiry.Reference, n)
+	for i, it := range items {
+		refs[i] = it.ref
+	}
 	var sending []*entry
 	var ids []string
 	for _, it := range items {
@@ -84,10 +90,7 @@ func (s *Sender) sendBatch(ctx context.Context, batch []*entry) (time.Duration, 
 	to := sending[0].o.To
 	var tries int
 	for _, e := range sending {
-		st, err := s.state(ctx, e.o.ID)
-		if err != nil {
-			return time.Second, done
-		}
+		st := states[e]
 		if st.state == "sending" {
 			s.inDoubt(ctx, e)
 		}
@@ -96,20 +99,12 @@ func (s *Sender) sendBatch(ctx context.Context, batch []*entry) (time.Duration, 
 	if err := s.setState(ctx, ids, "state", "sending"); err != nil {
 		return time.Second, done
 	}
-	if err := s.wait(ctx); err != nil {
-		_ = s.setState(ctx, ids, "state", "idle")
-		return time.Second, done
-	}
 	rctx, cancel := context.WithTimeout(ctx, s.o.RequestTimeout)
 	defer cancel()
-	msg, err := s.api.SendText(rctx, SendMessage{ChatID: to, Text: text, ReplyMarkup: keyboard(rows)})
+	msg, err := s.api.SendText(rctx, SendMessage{ChatID: to, Text: text, ReplyMarkup: keyboard(batchRows(refs))})
 	if err != nil {
 		delay, failed := s.failed(ctx, sending, err, tries)
 		return delay, append(done, failed...)
-	}
-	refs := make([]inquiry.Reference, len(items))
-	for i, it := range items {
-		refs[i] = it.ref
 	}
 	s.rememberCard(ctx, to, msg.MessageID, refs)
 	for _, e := range sending {
@@ -151,10 +146,9 @@ func lastParagraph(s string) string {
 }
 
 // renderBatch writes the combined message for as many items as fit, and
-// returns its text, its keyboard and the number of items it holds.
-func renderBatch(items []*batchItem) (string, [][]queue.Button, int) {
+// returns its text and the number of items it holds.
+func renderBatch(items []*batchItem) (string, int) {
 	blocks := make([]string, 0, len(items))
-	var rows [][]queue.Button
 	for _, it := range items {
 		var b strings.Builder
 		if it.urgent {
@@ -172,32 +166,24 @@ func renderBatch(items []*batchItem) (string, [][]queue.Button, int) {
 		if it.language != "" {
 			b.WriteString(" · " + it.language)
 		}
-		ex := strings.Join(strings.Fields(it.excerpt), " ")
-		if ex != "" {
+		if ex := strings.Join(strings.Fields(it.excerpt), " "); ex != "" {
 			b.WriteString("\n" + Clip(ex, excerptLen))
 		}
 		blocks = append(blocks, b.String())
-		text := batchText(blocks)
-		if len(blocks) > 1 && (TextLen(text) > MaxText || len(blocks) > maxBatchItems) {
+		if len(blocks) > 1 && (TextLen(batchText(blocks)) > MaxText || len(blocks) > maxBatchItems) {
 			blocks = blocks[:len(blocks)-1]
 			break
 		}
-		r := string(it.ref)
-		rows = append(rows, []queue.Button{
-			{Text: "Claim " + r, Data: "claim:" + r},
-			{Text: "Reassign", Data: "reassign:" + r},
-			{Text: "Close", Data: "close:" + r},
-		})
 	}
-	return Clip(batchText(blocks), MaxText), rows, len(blocks)
+	return Clip(batchText(blocks), MaxText), len(blocks)
 }
 
 func batchText(blocks []string) string {
 	return fmt.Sprintf("📥 %d inquiries waiting (combined: the group is busy)\n\n%s", len(blocks), strings.Join(blocks, "\n\n"))
 }
 
-// batchKeyboard is the keyboard of a combined message for refs.
-func batchKeyboard(refs []inquiry.Reference) *tgbotapi.InlineKeyboardMarkup {
+// batchRows is the keyboard of a combined message: a row per inquiry.
+func batchRows(refs []inquiry.Reference) [][]queue.Button {
 	rows := make([][]queue.Button, 0, len(refs))
 	for _, ref := range refs {
 		r := string(ref)
@@ -207,5 +193,5 @@ func batchKeyboard(refs []inquiry.Reference) *tgbotapi.InlineKeyboardMarkup {
 			{Text: "Close", Data: "close:" + r},
 		})
 	}
-	return keyboard(rows)
+	return rows
 }

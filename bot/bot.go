@@ -76,6 +76,9 @@ func (b *Bot) Take(ctx context.Context, u tgbotapi.Update) error {
 				b.unknownGroup(ctx, m.Chat)
 				return nil // not a staff group: ignored, nothing kept
 			}
+			if !strings.HasPrefix(m.Text, "/") && m.ReplyToMessage == nil {
+				return nil // staff talking among themselves
+			}
 			return b.once(ctx, id, func() error { return b.staffMessage(ctx, id, ag, m) })
 		}
 	case u.CallbackQuery != nil && u.CallbackQuery.From != nil:

@@ -10,6 +10,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/unmigration-iraq/netdesk/desk"
 	"github.com/unmigration-iraq/netdesk/inquiry"
 	"github.com/unmigration-iraq/netdesk/queue"
 )
@@ -249,7 +250,7 @@ func (b *Bot) status(ctx context.Context, id, chat string, from *tgbotapi.User) 
 }
 
 // personCallback handles a button press in a private chat: a language
-// choice or the /forget confirmation.
+// choice, the /forget confirmation, or the answer to a check-in.
 func (b *Bot) personCallback(ctx context.Context, id string, cb *tgbotapi.CallbackQuery) error {
 	chat := strconv.FormatInt(cb.Message.Chat.ID, 10)
 	action, arg, _ := strings.Cut(cb.Data, ":")
@@ -282,6 +283,24 @@ func (b *Bot) personCallback(ctx context.Context, id string, cb *tgbotapi.Callba
 		b.log.Info("a person asked to be forgotten", "inquiries", n)
 		b.answer(ctx, cb.ID, "")
 		return b.say(ctx, queue.Outbound{To: chat, Text: b.cfg.Text("forgotten", lang, nil), Language: lang}, id, "forgotten")
+	case "checkin":
+		// "Did the answer help?" — Yes closes the inquiry, No reopens it.
+		ref, yes, ok := desk.ParseCheckInData(cb.Data)
+		if !ok {
+			break
+		}
+		err := b.desk.CheckInAnswer(ctx, inquiry.Telegram, chat, ref, yes)
+		if code := inquiry.ErrorCode(err); err != nil && code != inquiry.ENOTFOUND && code != inquiry.ECONFLICT {
+			return err
+		}
+		lang := b.lang(ctx, chat, cb.From)
+		answer := b.cfg.Text("no", lang, nil)
+		if yes {
+			answer = b.cfg.Text("yes", lang, nil)
+		}
+		b.answer(ctx, cb.ID, answer)
+		// The question keeps its text and loses its buttons.
+		return b.say(ctx, queue.Outbound{To: chat, EditMessage: cb.Message.MessageID, Text: cb.Message.Text, Kind: "edit", Reference: ref}, id, "edit")
 	}
 	b.answer(ctx, cb.ID, "")
 	return nil

@@ -31,7 +31,7 @@ type SenderOptions struct {
 	Config *config.Config
 	// Name is unique per process (the consumer name in the outbox group).
 	Name string
-	// Workers is how many requests one process has in flight (default 8).
+	// Workers is how many requests one process has in flight (default 16).
 	Workers int
 	// Margin slows every limit down by this fraction, so that network
 	// jitter cannot make two requests arrive closer than Telegram allows
@@ -54,7 +54,7 @@ type SenderOptions struct {
 // Sender delivers the Telegram outbox: one request at a time per chat,
 // within Telegram's limits, safety messages and acks first, cards for a
 // busy group combined, nothing sent twice except after a crash in the
-// instant between Telegram's answer and the record of it (see Sending).
+// instant between Telegram's answer and the record of it (see sendState).
 //
 // It runs two parts: a queue.Consumer on the outbox stream that moves each
 // entry into the Redis schedule (schedule.go), and workers that claim due
@@ -69,12 +69,13 @@ type Sender struct {
 	kick  chan struct{}
 
 	private, group, overall time.Duration // intervals
+	slack                   time.Duration // of the overall limit
 }
 
 // NewSender returns a Sender.
 func NewSender(o SenderOptions) *Sender {
 	if o.Workers <= 0 {
-		o.Workers = 8
+		o.Workers = 16
 	}
 	if o.Margin == 0 {
 		o.Margin = 0.03
@@ -103,12 +104,13 @@ func NewSender(o SenderOptions) *Sender {
 	}
 	return &Sender{
 		o: o, store: o.Store, api: o.API, cfg: o.Config,
-		sched: schedule{rdb: o.Store.Client(), keys: o.Store.Keys()},
-		log:   o.Log.With("comp", "telegram-sender"),
-		kick:  make(chan struct{}, 1),
+		sched:   schedule{rdb: o.Store.Client(), keys: o.Store.Keys()},
+		log:     o.Log.With("comp", "telegram-sender"),
+		kick:    make(chan struct{}, 1),
 		private: interval(l.SendPrivatePerSecond, time.Second),
 		group:   interval(l.SendGroupPerMinute, time.Minute),
 		overall: interval(l.SendPerSecond, time.Second),
+		slack:   min(time.Duration(o.Margin*float64(time.Second)/2), interval(l.SendPerSecond, time.Second)/2),
 	}
 }
 
@@ -211,6 +213,19 @@ func (s *Sender) dispatch(ctx context.Context) {
 			continue
 		}
 		backoff = 0
+		// The turn in the overall limit is taken here, for the chat just
+		// claimed: one process never holds more than one claimed chat
+		// waiting for a turn, so what is sent next is always the most
+		// urgent, oldest entry at the time it goes.
+		if err := s.wait(ctx); err != nil {
+			s.finish(context.WithoutCancel(ctx), slot, 0, nil)
+			<-sem
+			if ctx.Err() != nil {
+				return
+			}
+			s.log.Warn("send limit unavailable", "err", err)
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -251,34 +266,70 @@ func (s *Sender) work(ctx context.Context, slot string) {
 		s.finish(ctx, slot, 0, []*entry{head})
 		return
 	}
-	if sent, err := s.store.WasSent(ctx, head.o.ID); err != nil {
+	looks, err := s.look(ctx, []*entry{head})
+	if err != nil {
 		s.finish(ctx, slot, time.Second, nil)
 		return
-	} else if sent {
+	}
+	switch l := looks[0]; {
+	case l.sent:
+		s.finish(ctx, slot, 0, []*entry{head})
+		return
+	case l.blocked:
+		s.dead(ctx, head, "not sent: the person blocked the bot")
 		s.finish(ctx, slot, 0, []*entry{head})
 		return
 	}
 	group := isGroup(&head.o)
-	if !group {
-		if blocked, err := s.blocked(ctx, head.o.To); err != nil {
-			s.finish(ctx, slot, time.Second, nil)
-			return
-		} else if blocked {
-			s.dead(ctx, head, "not sent: the person blocked the bot")
-			s.finish(ctx, slot, 0, []*entry{head})
-			return
-		}
-	}
 	if group && isCard(&head.o) && s.cfg.Limits.SendGroupPerMinute > 0 && float64(waiting) > s.cfg.Limits.SendGroupPerMinute {
 		k := int(math.Ceil(float64(waiting) / s.cfg.Limits.SendGroupPerMinute))
-		if batch := s.cards(ctx, raws, max(k, 2)); len(batch) > 1 {
+		if batch := cards(raws, max(k, 2)); len(batch) > 1 {
 			delay, done := s.sendBatch(ctx, batch)
 			s.finish(ctx, slot, delay, done)
 			return
 		}
 	}
-	delay, done := s.sendOne(ctx, head)
+	delay, done := s.sendOne(ctx, head, looks[0].st)
 	s.finish(ctx, slot, delay, done)
+}
+
+// look is what decides how an entry is sent.
+type look struct {
+	sent    bool // sent before (a crash after sending, or a duplicate)
+	blocked bool // the person blocked the bot
+	st      sendState
+}
+
+// look reads, in one round trip, whether each entry was sent (the mark of
+// store.MarkSent), whether its person blocked the bot, and its Sending state.
+func (s *Sender) look(ctx context.Context, es []*entry) ([]look, error) {
+	k := s.store.Keys()
+	sent := make([]*redis.IntCmd, len(es))
+	blocked := make([]*redis.StringCmd, len(es))
+	state := make([]*redis.MapStringStringCmd, len(es))
+	_, err := s.store.Client().Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, e := range es {
+			sent[i] = p.Exists(ctx, k.OutboxDone(e.o.ID))
+			if !isGroup(&e.o) {
+				blocked[i] = p.HGet(ctx, k.PersonState(inquiry.Telegram, e.o.To), fieldBlocked)
+			}
+			state[i] = p.HGetAll(ctx, k.Sending(e.o.ID))
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, err
+	}
+	out := make([]look, len(es))
+	for i := range es {
+		out[i].sent = sent[i].Val() > 0
+		out[i].blocked = blocked[i] != nil && blocked[i].Val() == "1"
+		h := state[i].Val()
+		out[i].st.state = h["state"]
+		out[i].st.part, _ = strconv.Atoi(h["part"])
+		out[i].st.tries, _ = strconv.Atoi(h["tries"])
+	}
+	return out, nil
 }
 
 func (s *Sender) finish(ctx context.Context, slot string, delay time.Duration, done []*entry) {
@@ -304,7 +355,7 @@ func (s *Sender) interval(o *queue.Outbound) time.Duration {
 }
 
 // cards collects up to n card entries from the head of a group's queue.
-func (s *Sender) cards(ctx context.Context, raws []string, n int) []*entry {
+func cards(raws []string, n int) []*entry {
 	var out []*entry
 	for _, raw := range raws {
 		if len(out) >= min(n, maxBatchItems) {
@@ -333,17 +384,6 @@ type sendState struct {
 
 const sendingTTL = 7 * 24 * time.Hour
 
-func (s *Sender) state(ctx context.Context, id string) (sendState, error) {
-	h, err := s.store.Client().HGetAll(ctx, s.store.Keys().Sending(id)).Result()
-	if err != nil {
-		return sendState{}, err
-	}
-	st := sendState{state: h["state"]}
-	st.part, _ = strconv.Atoi(h["part"])
-	st.tries, _ = strconv.Atoi(h["tries"])
-	return st, nil
-}
-
 func (s *Sender) setState(ctx context.Context, ids []string, fields ...any) error {
 	_, err := s.store.Client().TxPipelined(ctx, func(p redis.Pipeliner) error {
 		for _, id := range ids {
@@ -360,35 +400,31 @@ func (s *Sender) inDoubt(ctx context.Context, e *entry) {
 	_ = s.store.Client().HIncrBy(ctx, s.store.Keys().Counters(), "telegram_in_doubt", 1).Err()
 }
 
-// wait takes a turn in the shared bucket.
+// wait takes a turn in the shared limit of sends (all processes), waiting
+// for it.
 func (s *Sender) wait(ctx context.Context) error {
-	d, err := s.sched.reserve(ctx, s.overall)
-	if err != nil {
-		return err
-	}
-	if d > 0 {
+	for {
+		d, err := s.sched.turn(ctx, s.overall, s.slack)
+		if err != nil || d == 0 {
+			return err
+		}
 		t := time.NewTimer(d)
-		defer t.Stop()
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return ctx.Err()
 		case <-t.C:
 		}
 	}
-	return nil
 }
 
 // sendOne sends the next part of one entry (or its edit) and returns how
 // long the chat waits before its next request, and the entries done.
-func (s *Sender) sendOne(ctx context.Context, e *entry) (time.Duration, []*entry) {
+func (s *Sender) sendOne(ctx context.Context, e *entry, st sendState) (time.Duration, []*entry) {
 	o := &e.o
 	if strings.TrimSpace(o.Text) == "" {
 		s.dead(ctx, e, "empty text")
 		return 0, []*entry{e}
-	}
-	st, err := s.state(ctx, o.ID)
-	if err != nil {
-		return time.Second, nil
 	}
 	if st.state == "sending" {
 		s.inDoubt(ctx, e)
@@ -400,11 +436,8 @@ func (s *Sender) sendOne(ctx context.Context, e *entry) (time.Duration, []*entry
 		parts = Split(o.Text, MaxText)
 	}
 	p := min(st.part, len(parts)-1)
+	// From here until the answer is recorded, a crash leaves it in doubt.
 	if err := s.setState(ctx, []string{o.ID}, "state", "sending", "part", p); err != nil {
-		return time.Second, nil
-	}
-	if err := s.wait(ctx); err != nil {
-		_ = s.setState(ctx, []string{o.ID}, "state", "idle")
 		return time.Second, nil
 	}
 	var markup *tgbotapi.InlineKeyboardMarkup
@@ -414,6 +447,7 @@ func (s *Sender) sendOne(ctx context.Context, e *entry) (time.Duration, []*entry
 	rctx, cancel := context.WithTimeout(ctx, s.o.RequestTimeout)
 	defer cancel()
 	var msgID int
+	var err error
 	if o.EditMessage != 0 {
 		err = s.api.EditText(rctx, EditMessageText{ChatID: o.To, MessageID: o.EditMessage, Text: parts[p], ReplyMarkup: markup})
 		if notModified(err) {
@@ -526,14 +560,6 @@ func (s *Sender) dead(ctx context.Context, e *entry, reason string) {
 	if err := s.store.DeadLetter(ctx, e.o, reason); err != nil {
 		s.log.Error("dead letter not stored", "id", e.o.ID, "err", err)
 	}
-}
-
-func (s *Sender) blocked(ctx context.Context, chat string) (bool, error) {
-	v, err := s.store.Client().HGet(ctx, s.store.Keys().PersonState(inquiry.Telegram, chat), fieldBlocked).Result()
-	if errors.Is(err, redis.Nil) {
-		return false, nil
-	}
-	return v == "1", err
 }
 
 // cardTTL is how long a card's message id is remembered, so that staff

@@ -60,13 +60,14 @@ func Split(text string, limit int) []string {
 		if cut < 0 {
 			cut = fit
 		}
-		if p := strings.TrimRight(rest[:cut], "\r"); strings.TrimSpace(p) != "" {
+		// Telegram trims each message: drop the blank edges of a part.
+		if p := strings.TrimRight(rest[:cut], " \t\r\n"); p != "" {
 			parts = append(parts, p)
 		}
-		rest = rest[cut+skip:]
+		rest = strings.TrimLeft(rest[cut+skip:], "\r\n")
 	}
-	if strings.TrimSpace(rest) != "" || len(parts) == 0 {
-		parts = append(parts, rest)
+	if p := strings.TrimRight(rest, " \t\r\n"); p != "" || len(parts) == 0 {
+		parts = append(parts, p)
 	}
 	return parts
 }

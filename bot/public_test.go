@@ -1,0 +1,299 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/unmigration-iraq/netdesk/bot/bottest"
+	"github.com/unmigration-iraq/netdesk/inquiry"
+)
+
+func TestStartOffersLanguagesAndRemembersTheChoice(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	const person = 42001
+	e.fake.PersonText(person, "", "/start")
+	greet := e.waitText(person, "Please choose your language")
+	if !strings.Contains(greet.Text, "يرجى اختيار لغتك") || !strings.Contains(greet.Text, "تکایە زمانەکەت هەڵبژێرە") {
+		t.Errorf("a person whose language is unknown should be greeted in every language, got %q", greet.Text)
+	}
+	if got, want := greet.Data(), []string{"lang:en", "lang:ar", "lang:ckb"}; !slices.Equal(got, want) {
+		t.Fatalf("language buttons = %v, want %v", got, want)
+	}
+
+	e.fake.Press(person, person, greet.MessageID, "lang:ar")
+	e.waitText(person, "شكراً لك. اكتب رسالتك")
+	e.waitAnswer("العربية")
+
+	// The choice is the language hint of the person's messages: a message
+	// with no Arabic in it is still answered in Arabic.
+	e.fake.PersonText(person, "", "Hello, I need help with my food basket")
+	q := e.inquiryOf(person)
+	if q.Language != "ar" {
+		t.Errorf("inquiry language = %q, want the chosen ar", q.Language)
+	}
+	e.waitText(person, "الرقم المرجعي لطلبك هو "+string(q.Reference))
+
+	// /start again greets in the chosen language only.
+	e.fake.PersonText(person, "", "/start")
+	e.fake.Wait(t, 10*time.Second, "a second greeting", func(sent []bottest.Sent) bool {
+		n := 0
+		for _, s := range sent {
+			if s.ChatID == person && strings.Contains(s.Text, "يرجى اختيار لغتك") {
+				n++
+				if n == 2 && strings.Contains(s.Text, "Please choose") {
+					t.Errorf("second greeting should be in Arabic only: %q", s.Text)
+				}
+			}
+		}
+		return n == 2
+	})
+}
+
+func TestFirstMessageOpensAnInquiryLaterOnesJoinIt(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	const person = 42002
+	e.fake.PersonText(person, "en", "My employer has not paid my wages for three months")
+	q := e.inquiryOf(person)
+	ack := e.waitText(person, "Your reference is "+string(q.Reference))
+	if ack.ReplyTo == 0 {
+		t.Errorf("the ack should answer the person's message")
+	}
+	e.fake.PersonText(person, "en", "I also lost my work permit")
+	eventually(t, 10*time.Second, "the second message joins the inquiry", func() bool {
+		return len(e.load(q.Reference).Messages) == 2
+	})
+	refs, err := e.store.PersonInquiries(context.Background(), inquiry.Telegram, fmt.Sprint(person))
+	if err != nil || len(refs) != 1 {
+		t.Fatalf("person inquiries = %v, %v; want one", refs, err)
+	}
+	// One ack only: the later message is not acknowledged again.
+	e.waitText(groupILO, string(q.Reference))
+	if n := len(e.fake.SentTo(person)); n != 1 {
+		t.Errorf("the person got %d messages, want 1 ack", n)
+	}
+}
+
+func TestStatusNewAndForget(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	const person = 42003
+	e.fake.PersonText(person, "en", "/status")
+	e.waitText(person, "You have no inquiries with us")
+
+	e.fake.PersonText(person, "en", "I want to register as a refugee")
+	first := e.inquiryOf(person)
+	e.fake.PersonText(person, "en", "/status")
+	st := e.waitText(person, "Your inquiries:")
+	if !strings.Contains(st.Text, string(first.Reference)+" — open") {
+		t.Errorf("status = %q, want %s listed as open", st.Text, first.Reference)
+	}
+
+	e.fake.PersonText(person, "en", "/new")
+	e.waitText(person, "Your next message will start a new inquiry")
+	e.fake.PersonText(person, "en", "Another question: food vouchers")
+	eventually(t, 10*time.Second, "a second inquiry", func() bool {
+		refs, _ := e.store.PersonInquiries(context.Background(), inquiry.Telegram, fmt.Sprint(person))
+		return len(refs) == 2
+	})
+	second := e.inquiryOf(person)
+	if second.Reference == first.Reference {
+		t.Fatalf("after /new the message should start a new inquiry")
+	}
+	if n := len(e.load(first.Reference).Messages); n != 1 {
+		t.Errorf("the first inquiry has %d messages, want 1", n)
+	}
+
+	e.fake.PersonText(person, "en", "/forget")
+	confirm := e.waitText(person, "This will erase everything")
+	if got := confirm.Data(); !slices.Equal(got, []string{"forget:yes", "forget:no"}) {
+		t.Fatalf("confirm buttons = %v", got)
+	}
+	e.fake.Press(person, person, confirm.MessageID, "forget:yes")
+	e.waitText(person, "Everything we held about you has been erased")
+	for _, ref := range []inquiry.Reference{first.Reference, second.Reference} {
+		q := e.load(ref)
+		if !q.Erased || q.Contact.Address != "" || q.Messages[0].Text != "" {
+			t.Errorf("%s not erased: erased=%t", ref, q.Erased)
+		}
+	}
+	refs, _ := e.store.PersonInquiries(context.Background(), inquiry.Telegram, fmt.Sprint(person))
+	if len(refs) != 0 {
+		t.Errorf("the person's index survived /forget: %v", refs)
+	}
+	// The question lost its buttons.
+	eventually(t, 10*time.Second, "the confirm buttons removed", func() bool {
+		_, kb, _ := e.fake.Message(person, confirm.MessageID)
+		return kb == nil
+	})
+}
+
+func TestForgetNoKeepsEverything(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	const person = 42004
+	e.fake.PersonText(person, "en", "Question about asylum")
+	q := e.inquiryOf(person)
+	e.fake.PersonText(person, "en", "/forget")
+	confirm := e.waitText(person, "This will erase everything")
+	e.fake.Press(person, person, confirm.MessageID, "forget:no")
+	e.waitAnswer("No, keep")
+	e.taken()
+	if got := e.load(q.Reference); got.Erased {
+		t.Errorf("forget:no erased the inquiry")
+	}
+}
+
+func TestAttachmentsAreRecorded(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	const person = 42005
+	e.fake.PersonMessage(person, "en", tgbotapi.Message{Photo: []tgbotapi.PhotoSize{
+		{FileID: "small", FileSize: 100}, {FileID: "large-photo-id", FileSize: 90000},
+	}})
+	q := e.inquiryOf(person)
+	m := q.Messages[0]
+	if m.Text != "[photo]" || len(m.Attachments) != 1 || m.Attachments[0].FileID != "large-photo-id" || m.Attachments[0].Size != 90000 {
+		t.Errorf("photo without caption: text %q attachments %+v", m.Text, m.Attachments)
+	}
+	e.fake.PersonMessage(person, "en", tgbotapi.Message{Caption: "my passport, taken by the employer",
+		Document: &tgbotapi.Document{FileID: "doc-id", FileName: "passport.pdf", MimeType: "application/pdf", FileSize: 1234}})
+	e.fake.PersonMessage(person, "en", tgbotapi.Message{Voice: &tgbotapi.Voice{FileID: "voice-id", MimeType: "audio/ogg", FileSize: 555, Duration: 9}})
+	e.fake.PersonMessage(person, "en", tgbotapi.Message{Caption: "the camp gate", Video: &tgbotapi.Video{FileID: "video-id", MimeType: "video/mp4", FileSize: 777}})
+	eventually(t, 10*time.Second, "four messages", func() bool { return len(e.load(q.Reference).Messages) == 4 })
+	msgs := e.load(q.Reference).Messages
+	want := map[string]struct {
+		text, name, typ string
+		size            int64
+	}{
+		"doc-id":   {"my passport, taken by the employer", "passport.pdf", "application/pdf", 1234},
+		"voice-id": {"[voice message]", "voice.ogg", "audio/ogg", 555},
+		"video-id": {"the camp gate", "video.mp4", "video/mp4", 777},
+	}
+	for _, m := range msgs[1:] { // router workers may store them in any order
+		if len(m.Attachments) != 1 {
+			t.Errorf("message %q: attachments %+v", m.Text, m.Attachments)
+			continue
+		}
+		a := m.Attachments[0]
+		w, ok := want[a.FileID]
+		if !ok || m.Text != w.text || a.Name != w.name || a.Type != w.typ || a.Size != w.size {
+			t.Errorf("message %q attachment %+v, want %+v", m.Text, a, w)
+		}
+		delete(want, a.FileID)
+	}
+	if len(want) > 0 {
+		t.Errorf("missing attachments: %v", want)
+	}
+}
+
+func TestUnconfiguredGroupsAreIgnored(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	id, _ := e.fake.GroupText(-99887766, 4242, "Hello everyone, food assistance please", 0)
+	e.fake.PersonText(42006, "en", "A question about vouchers")
+	e.inquiryOf(42006)
+	e.taken()
+	n, err := e.rdb.XLen(context.Background(), e.store.Keys().Inbound()).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := e.rdb.ZCard(context.Background(), e.store.Keys().All()).Result()
+	if all != 1 || n != 0 {
+		t.Errorf("inquiries = %d, inbound left = %d; the group message must not be enqueued", all, n)
+	}
+	if e.seen(id) {
+		t.Errorf("an update from an unconfigured group was recorded")
+	}
+	if !strings.Contains(e.logs.String(), "chat_id=-99887766") {
+		t.Errorf("the unconfigured group's id should be logged, for the admin")
+	}
+}
+
+func TestFloodGetsSlowDownOnceAndLosesNothing(t *testing.T) {
+	e := newEnv(t, envOptions{limits: `
+limits: {intake_per_minute: 0, telegram_per_minute: 3, max_text_chars: 20000, max_email_bytes: 26214400,
+         send_private_per_second: 50, send_group_per_minute: 6000, send_per_second: 500}
+`})
+	const person = 42007
+	for i := range 8 {
+		e.fake.PersonText(person, "en", fmt.Sprintf("message %d about my wages", i))
+	}
+	q := e.inquiryOf(person)
+	eventually(t, 10*time.Second, "all 8 messages on the inquiry", func() bool { return len(e.load(q.Reference).Messages) == 8 })
+	e.waitText(person, "You are sending messages very quickly")
+	e.waitText(groupILO, string(q.Reference))
+	n := 0
+	for _, s := range e.fake.SentTo(person) {
+		if strings.Contains(s.Text, "very quickly") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("slow_down sent %d times in a minute, want 1", n)
+	}
+}
+
+func TestUrgentMessageGetsSafetyMessageFirst(t *testing.T) {
+	// A slow bot (5 messages a second) with a backlog of 30 acks: the
+	// safety message must not wait behind them.
+	e := newEnv(t, envOptions{limits: `
+limits: {intake_per_minute: 0, telegram_per_minute: 20, max_text_chars: 20000, max_email_bytes: 26214400,
+         send_private_per_second: 1, send_group_per_minute: 6000, send_per_second: 5}
+`, fake: bottest.Options{GlobalPerSecond: 5, PrivatePerSecond: 1}})
+	for i := range 30 {
+		e.fake.PersonText(int64(43000+i), "en", fmt.Sprintf("question %d about food baskets", i))
+	}
+	e.fake.Wait(t, 20*time.Second, "the first acks", func(sent []bottest.Sent) bool { return len(sent) >= 2 })
+	const person = 43999
+	e.fake.PersonText(person, "en", "Please help, they locked me in the house and took my passport, I cannot leave")
+	safety := e.waitText(person, "immediate danger")
+	acks := 0
+	for _, s := range e.fake.Sent() {
+		if s.At.Before(safety.At) && s.ChatID >= 43000 && s.ChatID < 43030 {
+			acks++
+		}
+	}
+	if acks >= 25 {
+		t.Errorf("the safety message went out after %d of 30 queued acks; it should jump the queue", acks)
+	}
+	q := e.inquiryOf(person)
+	if !q.Urgent {
+		t.Errorf("the message should be urgent")
+	}
+}
+
+func TestCheckInButtons(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	const person = 42008
+	q, card := refugeeInquiry(e, person)
+	e.fake.GroupText(groupUNHCR, userAmina, "You can register at the camp office.", card.MessageID)
+	e.waitText(person, "You can register at the camp office.")
+	eventually(t, 10*time.Second, "the answer recorded", func() bool { return e.load(q.Reference).Status == inquiry.Answered })
+	// Three days later the scheduler asks whether the answer helped.
+	if _, err := e.desk.FollowUp(context.Background(), inquiry.TimerCheckIn, q.Reference, time.Now().Add(100*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	ask := e.waitText(person, "Did the answer to your inquiry")
+	r := string(q.Reference)
+	if got := ask.Data(); !slices.Equal(got, []string{"checkin:yes:" + r, "checkin:no:" + r}) {
+		t.Fatalf("check-in buttons = %v", got)
+	}
+	e.fake.Press(person, person, ask.MessageID, "checkin:yes:"+r)
+	e.waitText(person, "Your inquiry "+r+" is closed")
+	if got := e.load(q.Reference); got.Status != inquiry.Closed {
+		t.Errorf("after Yes: status %s", got.Status)
+	}
+	eventually(t, 10*time.Second, "the buttons removed", func() bool {
+		_, kb, _ := e.fake.Message(person, ask.MessageID)
+		return kb == nil
+	})
+	// Someone else's reference in a forged press changes nothing.
+	other, _ := refugeeInquiry(e, 42009)
+	e.fake.Press(person, person, ask.MessageID, "checkin:no:"+string(other.Reference))
+	e.taken()
+	if got := e.load(other.Reference); got.Status != inquiry.Open {
+		t.Errorf("a press from another person changed %s: %s", other.Reference, got.Status)
+	}
+}
