@@ -129,16 +129,34 @@ func (d *Desk) Assign(ctx context.Context, a Actor, ref inquiry.Reference, agenc
 // Reply records a staff answer and queues its delivery through the
 // person's own channel.
 func (d *Desk) Reply(ctx context.Context, a Actor, ref inquiry.Reference, text string) (*inquiry.Inquiry, inquiry.Message, error) {
+	return d.reply(ctx, a, ref, text, "")
+}
+
+// ReplyOnce is Reply for a reply that arrives by a channel that may deliver
+// it again (a Telegram update after a crash, a webhook retry, a rescanned
+// mail): idem (e.g. "tg:<update_id>") is recorded in the same transaction as
+// the reply, and a second call with it changes nothing and answers
+// queue.ErrDuplicate.
+func (d *Desk) ReplyOnce(ctx context.Context, a Actor, ref inquiry.Reference, text, idem string) (*inquiry.Inquiry, error) {
+	q, _, err := d.reply(ctx, a, ref, text, idem)
+	return q, err
+}
+
+func (d *Desk) reply(ctx context.Context, a Actor, ref inquiry.Reference, text, idem string) (*inquiry.Inquiry, inquiry.Message, error) {
 	text, err := d.CheckText(text)
 	if err != nil {
 		return nil, inquiry.Message{}, err
 	}
 	var msg inquiry.Message
-	q, err := d.act(ctx, a, ref, func(q *inquiry.Inquiry, eff *queue.Effects) error {
+	q, err := d.store.Update(ctx, ref, idem, func(q *inquiry.Inquiry) (*queue.Effects, error) {
+		if !sees(a, q) {
+			return nil, notFound(ref)
+		}
+		eff := &queue.Effects{}
 		now := d.now()
 		msg = inquiry.Message{ID: queue.NewID(), Channel: q.Contact.Channel, Author: a.ID, Text: text, At: now}
 		if err := q.Reply(msg); err != nil {
-			return err
+			return nil, err
 		}
 		msg.Direction = inquiry.Out
 		eff.AddAudit(now, a.ID, "replied", "")
@@ -152,7 +170,7 @@ func (d *Desk) Reply(ctx context.Context, a Actor, ref inquiry.Reference, text s
 		} else {
 			eff.AddAudit(now, "system", "not_delivered", "no delivery channel reaches this person (no Telegram chat, or no email address with SMTP configured); the reply is kept on the inquiry")
 		}
-		return nil
+		return eff, nil
 	})
 	return q, msg, err
 }
