@@ -62,7 +62,7 @@ type SenderOptions struct {
 type Sender struct {
 	o     SenderOptions
 	store *queue.Store
-	sched schedule
+	sched queue.SendSchedule
 	api   *Client
 	cfg   *config.Config
 	log   *slog.Logger
@@ -104,7 +104,7 @@ func NewSender(o SenderOptions) *Sender {
 	}
 	return &Sender{
 		o: o, store: o.Store, api: o.API, cfg: o.Config,
-		sched:   schedule{rdb: o.Store.Client(), keys: o.Store.Keys()},
+		sched:   o.Store.SendSchedule(),
 		log:     o.Log.With("comp", "telegram-sender"),
 		kick:    make(chan struct{}, 1),
 		private: interval(l.SendPrivatePerSecond, time.Second),
@@ -156,7 +156,7 @@ func (s *Sender) move(ctx context.Context, id string, values map[string]any) err
 	if err != nil {
 		return queue.Permanent(err)
 	}
-	if _, err := s.sched.add(ctx, &o, string(raw), s.store.Now()); err != nil {
+	if _, err := s.sched.Add(ctx, o.To, rankOf(&o), createdOr(o.Created, s.store.Now()), string(raw)); err != nil {
 		return err
 	}
 	select {
@@ -183,7 +183,7 @@ func (s *Sender) dispatch(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		}
-		slot, wait, err := s.sched.claim(ctx, s.o.Lease)
+		slot, wait, err := s.sched.Claim(ctx, s.o.Lease)
 		if err != nil || slot == "" {
 			<-sem
 			if err != nil {
@@ -250,7 +250,7 @@ const maxBatchItems = 30
 
 // work sends one request for the claimed chat and finishes the claim.
 func (s *Sender) work(ctx context.Context, slot string) {
-	raws, waiting, err := s.sched.entries(ctx, slot, maxBatchItems+20)
+	raws, waiting, err := s.sched.Entries(ctx, slot, maxBatchItems+20)
 	if err != nil {
 		s.log.Warn("send queue unavailable", "err", err)
 		s.finish(ctx, slot, time.Second, nil)
@@ -333,7 +333,7 @@ func (s *Sender) look(ctx context.Context, es []*entry) ([]look, error) {
 }
 
 func (s *Sender) finish(ctx context.Context, slot string, delay time.Duration, done []*entry) {
-	if err := s.sched.finish(ctx, slot, delay, done); err != nil {
+	if err := s.sched.Finish(ctx, slot, delay, raws(done), ids(done)); err != nil {
 		// The claim's lease runs out and the chat is claimed again; what
 		// was sent is marked sent, so it is not sent twice.
 		s.log.Warn("send claim not finished", "err", err)
@@ -404,7 +404,7 @@ func (s *Sender) inDoubt(ctx context.Context, e *entry) {
 // for it.
 func (s *Sender) wait(ctx context.Context) error {
 	for {
-		d, err := s.sched.turn(ctx, s.overall, s.slack)
+		d, err := s.sched.Turn(ctx, s.overall, s.slack)
 		if err != nil || d == 0 {
 			return err
 		}
@@ -595,4 +595,27 @@ func keyboard(rows [][]queue.Button) *tgbotapi.InlineKeyboardMarkup {
 		kb.InlineKeyboard = append(kb.InlineKeyboard, r)
 	}
 	return kb
+}
+
+func createdOr(t, now time.Time) time.Time {
+	if t.IsZero() {
+		return now
+	}
+	return t
+}
+
+func raws(es []*entry) []string {
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.raw
+	}
+	return out
+}
+
+func ids(es []*entry) []string {
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.o.ID
+	}
+	return out
 }

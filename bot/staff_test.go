@@ -9,6 +9,7 @@ import (
 
 	"github.com/unmigration-iraq/netdesk/bot/bottest"
 	"github.com/unmigration-iraq/netdesk/inquiry"
+	"github.com/unmigration-iraq/netdesk/queue"
 )
 
 // refugeeInquiry has a person write about asylum (UNHCR leads, IOM
@@ -249,7 +250,7 @@ func TestReplayedUpdateChangesNothing(t *testing.T) {
 	}
 	eventually(t, 5*time.Second, "the sender idle", func() bool {
 		n := int64(0)
-		for b := range bands {
+		for b := range queue.SendBands {
 			c, _ := e.rdb.ZCard(ctx, e.store.Keys().SendReady(b)).Result()
 			n += c
 		}

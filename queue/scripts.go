@@ -24,4 +24,8 @@ var (
 	leaseReleaseScript = script("lease_release")
 	rateScript         = script("rate")
 	claimDueScript     = script("claim_due")
+	sendAddScript      = script("send_add")
+	sendClaimScript    = script("send_claim")
+	sendFinishScript   = script("send_finish")
+	sendBucketScript   = script("send_bucket")
 )
