@@ -2,6 +2,7 @@ package router
 
 import (
 	"fmt"
+	"math/bits"
 	"sort"
 	"strings"
 )
@@ -14,6 +15,11 @@ const crossWeight = 0.5
 // pressOverride is the press score (two press keywords, or one two-word
 // phrase) at which a message is a media request whatever its subject.
 const pressOverride = 2
+
+// modelWeight is what the model's posterior for a topic is worth, in keyword
+// points, when keywords matched: a topic the model is sure of (p near 1)
+// outweighs a single keyword of another topic the model thinks unlikely.
+var modelWeight = 2.0
 
 // minModelP is the posterior the model needs to claim a message that no
 // keyword matched; below it the message goes to the fallback.
@@ -28,42 +34,57 @@ type classification struct {
 	pressRule bool
 }
 
-func (r *Router) classify(toks []string, hits []hit, lang string) classification {
+func (r *Router) classify(feats []int32, hits []hit, lang string) classification {
 	scores := r.score(hits, lang)
-	var best int
-	var top []int
-	for i, s := range scores {
-		switch {
-		case s <= 0:
-		case len(top) == 0 || s > scores[top[0]]:
-			top = append(top[:0], i)
-		case s == scores[top[0]]:
-			top = append(top, i)
-		}
-	}
-
+	kwTop := argmax(scores)
 	var c classification
 	switch {
 	case r.press >= 0 && scores[r.press] >= pressOverride:
 		// A journalist asking about trafficking is a press request.
-		best, c.pressRule = r.press, true
+		c.topic, c.pressRule = r.press, true
 		if rival := bestExcept(scores, r.press); rival >= 0 {
 			c.why = append(c.why, "rule:press overrides "+r.topics[rival].ID)
 		}
-	case len(top) == 0:
-		return r.classifyByModel(toks, lang)
-	case len(top) == 1:
-		best = top[0]
-	default:
-		// Keywords tie: the model, which weighs every word, decides.
-		post, _ := r.model.posterior(toks, lang)
-		best = top[0]
-		for _, i := range top[1:] {
-			if post[i] > post[best] {
-				best = i
-			}
+		c.why = append(c.why, r.explainTopic(c.topic, hits, scores)...)
+		return c
+	case scores[kwTop] <= 0:
+		return r.classifyByModel(feats)
+	}
+
+	// Keywords and the model vote together: each topic's keyword points plus
+	// modelWeight times the model's posterior. One keyword is strong evidence,
+	// but a model sure of another topic overrides it (a daughter forced to
+	// marry is not a schooling question because the word "daughter" is there).
+	// The fallback takes no part: a text with a topic's keyword is about
+	// something, even if it also reads like a greeting.
+	post, _ := r.model.posteriorRows(feats, r.joint.rows[0])
+	best := kwTop
+	final := make([]float64, len(scores))
+	for i := range scores {
+		if i == r.other {
+			continue
 		}
-		c.why = append(c.why, fmt.Sprintf("tie %s broken by model:nb p=%.2f", r.topicList(top), post[best]))
+		final[i] = scores[i] + modelWeight*post[i]
+		if final[i] > final[best] {
+			best = i
+		}
+	}
+	var tied []int
+	for i, s := range scores {
+		if s == scores[kwTop] {
+			tied = append(tied, i)
+		}
+	}
+	switch {
+	case scores[best] < scores[kwTop]:
+		c.why = append(c.why, fmt.Sprintf("model:nb p=%.2f overrides keywords of %s", post[best], r.topicList(tied)))
+		for _, t := range tied {
+			c.why = append(c.why, r.explainTopic(t, hits, scores)...)
+		}
+	case len(tied) > 1:
+		c.why = append(c.why, fmt.Sprintf("tie %s broken by model:nb p=%.2f", r.topicList(tied), post[best]))
+	default:
+		c.why = append(c.why, fmt.Sprintf("model:nb p=%.2f", post[best]))
 	}
 	c.topic = best
 	c.why = append(c.why, r.explainTopic(best, hits, scores)...)
@@ -72,8 +93,8 @@ func (r *Router) classify(toks []string, hits []hit, lang string) classification
 
 // classifyByModel decides a text no keyword matched: the model's topic if it
 // is sure enough, else the fallback.
-func (r *Router) classifyByModel(toks []string, lang string) classification {
-	post, known := r.model.posterior(toks, lang)
+func (r *Router) classifyByModel(feats []int32) classification {
+	post, known := r.model.posteriorRows(feats, r.joint.rows[0])
 	k := argmax(post)
 	switch {
 	case k != r.other && post[k] >= minModelP:
@@ -98,25 +119,40 @@ func bestExcept(scores []float64, skip int) int {
 
 // score gives each topic one point per word of the text that its keywords
 // cover: a two-word phrase beats a single word, and a word matched by several
-// spellings of one keyword (refugee, refugees) still counts once.
+// spellings of one keyword (refugee, refugees) still counts once. A word that
+// a longer phrase of another topic covers belongs to that phrase: in "safety
+// of journalists" the word "journalists" is not also a press keyword, and in
+// "forced to marry" the word "forced" is not also forced labour.
 func (r *Router) score(hits []hit, lang string) []float64 {
 	type cover struct {
-		topic, pos int
-		w          float64
+		topic, pos, span int
+		w                float64
 	}
 	var covers []cover
+	maxPos := 0
 	for _, h := range hits {
 		p := &r.m.phrases[h.phrase]
 		if p.owner < 0 {
 			continue // urgency cues and calm phrases
 		}
 		w := langWeight(p.lang, lang)
+		span := bits.OnesCount64(h.words)
 		for k := 0; k < 64; k++ {
 			if h.words&(1<<k) != 0 {
-				covers = append(covers, cover{p.owner, h.pos + k, w})
+				covers = append(covers, cover{p.owner, h.pos + k, span, w})
+				maxPos = max(maxPos, h.pos+k)
 			}
 		}
 	}
+	scores := make([]float64, len(r.topics))
+	if len(covers) == 0 {
+		return scores
+	}
+	longest := make([]int, maxPos+1)
+	for _, c := range covers {
+		longest[c.pos] = max(longest[c.pos], c.span)
+	}
+	// For each topic and word: the longest phrase and the heaviest weight.
 	sort.Slice(covers, func(i, j int) bool {
 		if covers[i].topic != covers[j].topic {
 			return covers[i].topic < covers[j].topic
@@ -124,12 +160,17 @@ func (r *Router) score(hits []hit, lang string) []float64 {
 		if covers[i].pos != covers[j].pos {
 			return covers[i].pos < covers[j].pos
 		}
+		if covers[i].span != covers[j].span {
+			return covers[i].span > covers[j].span
+		}
 		return covers[i].w > covers[j].w
 	})
-	scores := make([]float64, len(r.topics))
 	for i, c := range covers {
 		if i > 0 && covers[i-1].topic == c.topic && covers[i-1].pos == c.pos {
-			continue // the heaviest cover of this word is already counted
+			continue // the longest, heaviest cover of this word is already counted
+		}
+		if c.span < longest[c.pos] {
+			continue // a longer phrase of another topic owns this word
 		}
 		scores[c.topic] += c.w
 	}

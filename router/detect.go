@@ -36,6 +36,10 @@ func soraniWeight(r rune) (w float64, strong bool) {
 	return 0, false
 }
 
+// minWeakSorani is the weak evidence that makes Sorani of a text with none of
+// the strong letters: one Iraqi گ or چ (0.5) is not enough ("يگولون").
+const minWeakSorani = 1.5
+
 // DetectLanguage tells English (Latin script), Arabic and Sorani Kurdish
 // apart, and says why. Text with no letters is reported as "en".
 func DetectLanguage(text string) (lang string, why string) {
@@ -90,7 +94,7 @@ func DetectLanguage(text string) (lang string, why string) {
 			return "en", fmt.Sprintf("latin script (%d latin, %d arabic-script letters)", latin, arabic)
 		}
 		return "en", "latin script"
-	case ckb > ar:
+	case ckb > ar && (len(strongs) > 0 || ckb >= minWeakSorani):
 		if len(strongs) > 0 {
 			return "ckb", "sorani letters " + joinRunes(strongs)
 		}

@@ -28,7 +28,7 @@ func TestDetectLanguage(t *testing.T) {
 
 // Every dev and held-out example is detected as its labelled language.
 func TestDetectLanguageOnExamples(t *testing.T) {
-	for _, f := range []string{devFile, heldoutFile} {
+	for _, f := range evalFiles {
 		for _, e := range readExamples(t, f) {
 			if lang, why := DetectLanguage(e.Text); lang != e.Lang {
 				t.Errorf("%s: %q detected %s (%s), labelled %s", f, e.Text, lang, why, e.Lang)

@@ -5,40 +5,76 @@ topic, lead and supporting agencies, urgency, and an explanation of each.
 How a text is routed (Router.Route):
 
   - Language: DetectLanguage reads the script; Sorani is told from Arabic by
-    the letters Arabic lacks (ڕ ڵ ۆ ێ ە, and more weakly ڤ پ ژ ی ک). A valid
-    hint from the caller labels the decision; matching uses the detected
-    language, since people do not always write in the language they chose.
+    the letters Arabic lacks (ڕ ڵ ۆ ێ ە, and more weakly ڤ پ ژ ی ک; an Iraqi
+    گ or چ alone is not enough). A valid hint from the caller labels the
+    decision; matching uses the detected language, since people do not
+    always write in the language they chose.
   - Normalize folds spelling variants (harakat, tatweel, alef/ya/ta-marbuta
     forms, Persian/Arabic-Indic digits, Sorani letters typed on an Arabic
-    keyboard) so keywords match however a word was typed.
+    keyboard, ە typed as ه with or without ZWNJ) so keywords match however a
+    word was typed.
   - Keywords (from the network file, see config/default_topics.yaml for the
     syntax) are matched with their inflections: English suffixes, Arabic
-    clitics and pronoun/plural endings, Sorani stems with any ending. Each
-    topic scores one point per word its keywords cover.
+    clitics and pronoun/plural endings, Sorani stems with any ending. An
+    English keyword word of six letters or more is also found with one slip
+    (pasport, salery, sucide), unless the word is one the training sentences
+    spell that way. Each topic scores one point per word its keywords cover;
+    a word covered by a longer phrase of another topic belongs to that
+    phrase ("safety of journalists" is not two press keywords).
   - A press request (press keywords covering two words or more) wins over the
-    topic it is about. Ties between topics, and texts no keyword matches, go
-    to a naive Bayes model over words and character n-grams, trained in New
-    from the keywords and the shipped sentences in data/train.tsv. A text the
-    model is unsure of goes to the "other" topic.
-  - Urgency: the phrases in data/urgent.txt (violence, confinement, a child
-    taken, self-harm, a person held or sold); calm phrases there cancel the
-    cues they overlap ("suicide prevention", "I took my son to school"). A
-    press request is never urgent.
+    topic it is about. Otherwise keywords and a naive Bayes model (words,
+    clitic-stripped words and character 3–5-grams of normalized text, trained
+    in New from the keywords and data/train.tsv: 2,700 sentences, 900 per
+    language, 60 per topic and language) vote: each topic gets its keyword
+    points plus modelWeight (2) times the model's probability. One keyword
+    thus loses to a model sure of another topic (a 14-year-old "daughter"
+    being married off is not a schooling question), and ties go to the
+    model. A text no keyword matches goes to the model's topic when it is
+    sure enough, else to "other".
+  - Urgency: the cues in data/urgent.txt (violence, confinement, a child
+    taken or recruited, a forced marriage under way, self-harm, a person held
+    or sold). A cue does not count when a calm phrase overlaps it ("suicide
+    prevention", "I took my son to school"; a cue naming who acts, "armed
+    group + took", is only calmed by a calm pair) or when it is negated ("he
+    never hit me", "ما يضربني"). When no cue is there and none was cancelled,
+    a second naive Bayes model (urgent or not, trained on the cues,
+    data/urgent_examples.tsv and the training sentences no cue flags) flags
+    a text of six words or more from p ≥ 0.8: it knows threats told in words
+    no cue lists. A press request is never urgent.
 
 Measured on the labelled sets (go test -v -run Accuracy ./router/). Dev
 (../shared/data/routing-dev.jsonl, 75 examples): 100% agency accuracy in en,
-ar and ckb, 6/6 urgent flagged, 0 false urgent. Three held-out sets were
-written here, each with new phrasings and before the round of keyword work
-it then informed; their first, blind scores are the honest estimate for
-unseen text:
+ar and ckb, 6/6 urgent flagged, 0 false urgent, before and after this work.
+Each held-out or blind set was written here, with new phrasings of the same
+needs, before the round of work it then informed, and none is trained on.
+Their first, blind scores are the honest estimate for unseen text; the
+scores after tuning are not:
 
-	set                   en     ar     ckb    urgent  false urgent
-	heldout   (78, blind)  81%    81%    92%    5/6     0/72
-	heldout2  (60, blind)  80%    75%    75%    4/9     0/51
-	heldout3  (36, blind)  58%    50%    58%    0/6     0/30
+	set                first run (blind)                     after tuning
+	                   en     ar     ckb    urgent  false     en/ar/ckb         urgent  false
+	heldout   (78)     81%    81%    92%    5/6     0/72      100/100/100%      6/6     1/72
+	heldout2  (60)     80%    75%    75%    4/9     0/51      100/100/100%      9/9     0/51
+	heldout3  (36)     58%    50%    58%    0/6     0/30      100/100/100%      6/6     0/30
+	blind1   (120)     92.5%  90%    90%    5/12    0/108     100/100/100%      12/12   0/108
+	blind2    (90)     83%    93%    93%    3/12    0/78      97/97/97%         12/12   0/78
+	blind3    (60)     90%    100%   95%    6/12    0/48      95/100/100%       12/12   0/48
+	blind4    (45)     80%    87%    73%    6/12    0/33      87/87/80%         12/12   0/33
 
-heldout2 and heldout3 are deliberately indirect (no topic word, urgency told
-as a story). After tuning, all three score 92–100% and every urgent example
-is flagged; the tests hold them to that.
+blind1 was written before any of the changes above; blind2 after the larger
+training set, the keyword/model vote and the negation handling; blind3 after
+the urgency model; blind4 last, after the changes blind3 prompted. Read them
+as: agency accuracy on unseen text is around 85–95%, lower for messages that
+name several needs (blind4: "the bridge collapsed, the kids walk two hours to
+school" is labelled development and routed to children). Urgency is the weak
+point: the cues and the urgency model together flagged about half of the
+urgent messages phrased in ways nothing here had seen (acid, rat poison, a
+cry for help heard through a window), though no calm message was flagged.
+Every set now scores its urgent examples and tests hold them to it, but each
+fix came from a miss; a new blind set, written by someone else, is the next
+honest measurement.
+
+heldout's one false urgent is "my father wants to marry off my 13 year old
+sister to an old man", which the urgency model flags and its writer labelled
+calm.
 */
 package router

@@ -75,7 +75,7 @@ type term struct {
 	policy suffixPolicy
 }
 
-// phrase is a keyword: a sequence of terms (wildcard = any 1–3 words), and
+// phrase is a keyword: a sequence of terms (wildcard = any 0–3 words), and
 // for "A + B" keywords the terms of B, to be found within pairWindow words.
 type phrase struct {
 	terms  []int32
@@ -103,14 +103,30 @@ type matcher struct {
 	lens    []int            // byte lengths of terms, ascending
 	phrases []phrase
 	byFirst map[int32][]int
+	// English spelling slips: every English keyword word of minFuzzy letters
+	// or more, and each of its one-letter deletions, to the terms it spells;
+	// and the words known to be spelled right (never looked up there).
+	fuzzy map[string][]fuzzyTerm
+	vocab map[string]bool
 }
 
+// fuzzyTerm is an English keyword word that a one-letter slip may spell.
+type fuzzyTerm struct {
+	id   int32
+	word string
+}
+
+// minFuzzy is the length from which an English keyword word is also found
+// misspelled by one letter (pasport, salery, trafficing, sucide).
+const minFuzzy = 6
+
 func newMatcher() *matcher {
-	return &matcher{terms: map[string][]term{}, termIDs: map[string]int32{}, byFirst: map[int32][]int{}}
+	return &matcher{terms: map[string][]term{}, termIDs: map[string]int32{}, byFirst: map[int32][]int{},
+		fuzzy: map[string][]fuzzyTerm{}, vocab: map[string]bool{}}
 }
 
 // add compiles one keyword. A word ending in * matches any word starting
-// with it; a lone * stands for one to three words; "A + B" matches when both
+// with it; a lone * stands for up to three words; "A + B" matches when both
 // A and B occur, in either order, at most pairWindow words apart.
 func (m *matcher) add(raw, lang string, owner int) error {
 	p := phrase{owner: owner, lang: lang, raw: raw}
@@ -199,6 +215,12 @@ func (m *matcher) termID(word string, pol suffixPolicy) int32 {
 	switch pol {
 	case sufEN:
 		n := len(word)
+		if n >= minFuzzy && isASCII(word) {
+			m.addFuzzy(word, word, id)
+			for i := 0; i < n; i++ {
+				m.addFuzzy(word[:i]+word[i+1:], word, id)
+			}
+		}
 		if n < 3 {
 			break
 		}
@@ -229,6 +251,91 @@ func (m *matcher) addArabicForms(word string, t term) {
 		m.addForm(stem+"ت", t)
 		m.addForm(stem+"ات", t)
 	}
+}
+
+func (m *matcher) addFuzzy(key, word string, id int32) {
+	for _, f := range m.fuzzy[key] {
+		if f.id == id {
+			return
+		}
+	}
+	m.fuzzy[key] = append(m.fuzzy[key], fuzzyTerm{id, word})
+}
+
+// fuzzySuffixes are the endings taken off a misspelled word before it is
+// compared with the keywords (pasports → pasport ~ passport).
+var fuzzySuffixes = []string{"", "s", "es", "ed", "ing", "ers", "er"}
+
+// lookupFuzzy appends the English terms that w, a word no keyword matched and
+// no training sentence contains, misspells: after a common ending is taken
+// off, one letter missing, extra, replaced, or two neighbours swapped, the
+// first letter right. Candidates come from the deletion index; each is then
+// checked, since two deletions can also meet at distance two.
+func (m *matcher) lookupFuzzy(ids []int32, w string) []int32 {
+	if len(w) < minFuzzy || !isASCII(w) || m.knownWord(w) {
+		return ids
+	}
+	var buf [64]byte
+	for _, suf := range fuzzySuffixes {
+		stem, ok := strings.CutSuffix(w, suf)
+		if !ok || len(stem) < minFuzzy-1 || len(stem) > len(buf) {
+			continue
+		}
+		ids = m.fuzzyCands(ids, stem, stem)
+		if len(stem) < minFuzzy {
+			continue
+		}
+		for i := 0; i < len(stem); i++ {
+			key := append(append(buf[:0], stem[:i]...), stem[i+1:]...)
+			ids = m.fuzzyCands(ids, string(key), stem)
+		}
+	}
+	return ids
+}
+
+// knownWord reports whether w, or w less a common ending, is a word of the
+// training sentences: spelled right, so not a slip for a keyword.
+func (m *matcher) knownWord(w string) bool {
+	for _, suf := range fuzzySuffixes {
+		if stem, ok := strings.CutSuffix(w, suf); ok && (m.vocab[stem] || m.vocab[stem+"e"]) {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *matcher) fuzzyCands(ids []int32, key, stem string) []int32 {
+	for _, f := range m.fuzzy[key] {
+		if f.word[0] == stem[0] && !containsID(ids, f.id) && oneEdit(stem, f.word) {
+			ids = append(ids, f.id)
+		}
+	}
+	return ids
+}
+
+// oneEdit reports whether a and b (ASCII) differ by exactly one inserted,
+// deleted or replaced letter, or one swap of neighbouring letters.
+func oneEdit(a, b string) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	i := 0
+	for i < len(a) && a[i] == b[i] {
+		i++
+	}
+	switch len(b) - len(a) {
+	case 0:
+		if i == len(a) {
+			return false // equal
+		}
+		if a[i+1:] == b[i+1:] {
+			return true // replaced
+		}
+		return i+1 < len(a) && a[i] == b[i+1] && a[i+1] == b[i] && a[i+2:] == b[i+2:] // swapped
+	case 1:
+		return a[i:] == b[i+1:]
+	}
+	return false
 }
 
 func (m *matcher) addForm(form string, t term) {
@@ -266,12 +373,18 @@ type hit struct {
 // find returns the keywords present in toks (words of a text in language
 // lang), each once, in text order.
 func (m *matcher) find(toks []string, lang string) []hit {
+	return m.findOf(toks, allCandidates(toks, lang), lang)
+}
+
+// findOf is find with the candidates of every word already computed.
+func (m *matcher) findOf(toks []string, cands [][]string, lang string) []hit {
 	wordTerms := make([][]int32, len(toks))
-	var cands []string
 	for i, w := range toks {
-		cands = candidates(cands[:0], w, lang)
-		for _, c := range cands {
+		for _, c := range cands[i] {
 			wordTerms[i] = m.lookup(wordTerms[i], c)
+		}
+		if len(wordTerms[i]) == 0 && lang == "en" {
+			wordTerms[i] = m.lookupFuzzy(wordTerms[i], w)
 		}
 	}
 	var hits []hit
@@ -382,7 +495,7 @@ func matchFrom(terms []int32, wordTerms [][]int32, i, off int) (bool, uint64) {
 		return false, 0
 	}
 	if terms[0] == wildcard {
-		for skip := 1; skip <= maxWildcard && i+skip <= len(wordTerms); skip++ {
+		for skip := 0; skip <= maxWildcard && i+skip <= len(wordTerms); skip++ {
 			if ok, words := matchFrom(terms[1:], wordTerms, i+skip, off+skip); ok {
 				return true, words
 			}
@@ -421,6 +534,19 @@ func candidates(out []string, w, lang string) []string {
 	}
 	if lang != "ar" {
 		out = stripClitics(out, w, soraniProclitics)
+	}
+	return out
+}
+
+// allCandidates lists the candidates of every word of toks, in one backing
+// array.
+func allCandidates(toks []string, lang string) [][]string {
+	out := make([][]string, len(toks))
+	buf := make([]string, 0, 3*len(toks))
+	for i, w := range toks {
+		start := len(buf)
+		buf = candidates(buf, w, lang)
+		out[i] = buf[start:len(buf):len(buf)]
 	}
 	return out
 }

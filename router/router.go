@@ -39,11 +39,13 @@ const maxAnalyzed = 32 << 10
 
 // Router is immutable after New and safe for concurrent use.
 type Router struct {
-	topics []Topic
-	other  int
-	press  int // -1 when the network has no press topic
-	m      *matcher
-	model  *model
+	topics  []Topic
+	other   int
+	press   int // -1 when the network has no press topic
+	m       *matcher
+	model   *model
+	urgency *model // two classes: 0 calm, 1 urgent
+	joint   *jointIndex
 }
 
 // New compiles the topics' keywords and the urgency cues and trains the model.
@@ -96,7 +98,18 @@ func New(topics []Topic) (*Router, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("router: %w", errors.Join(errs...))
 	}
-	r.model = trainModel(len(topics), trainingDocs(topics))
+	docs := trainingDocs(topics)
+	for i, d := range docs {
+		docs[i].feats = features(nil, d.toks, d.lang)
+		if d.lang == "en" {
+			for _, w := range d.toks {
+				r.m.vocab[w] = true
+			}
+		}
+	}
+	r.model = trainModel(len(topics), docs)
+	r.urgency = trainUrgency(r.m, docs)
+	r.joint = newJointIndex(r.model, r.urgency)
 	return r, nil
 }
 
@@ -121,15 +134,18 @@ func (r *Router) Route(text, langHint string) Decision {
 	// The text's own language drives matching; a hint only labels the
 	// decision, since people do not always write in the language they chose.
 	toks := tokens(text)
-	hits := r.m.find(toks, lang)
-	c := r.classify(toks, hits, lang)
+	cands := allCandidates(toks, lang)
+	hits := r.m.findOf(toks, cands, lang)
+	hashes := featuresOf(make([]uint64, 0, 24*len(toks)), toks, cands)
+	feats := r.joint.lookup(make([]int32, 0, len(hashes)), hashes)
+	c := r.classify(feats, hits, lang)
 	t := r.topics[c.topic]
 	d.Topic, d.Agency, d.Sensitive = t.ID, t.Lead, t.Sensitive
 	d.Support = append([]string{}, t.Support...)
 	d.Matched = append(d.Matched, c.why...)
 	d.Matched = append(d.Matched, "agency:"+t.Lead+" (lead of "+t.ID+")")
 
-	cues, calmed := r.urgentCues(hits)
+	cues, calmed := r.urgentCues(toks, feats, hits)
 	d.Matched = append(d.Matched, calmed...)
 	switch {
 	case len(cues) > 0 && c.pressRule:

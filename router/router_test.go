@@ -62,6 +62,15 @@ func TestRouteExplains(t *testing.T) {
 		{"Hello, I have a question", "fr", "en", "other", "SECRETARIAT", false, []string{`hint "fr" ignored`}},
 		{"I took my son to school but there was no teacher", "", "en", "children", "UNICEF", false,
 			[]string{"not urgent: en:took my son within en:i took"}},
+		// A longer phrase owns its words: "safety of journalists" is not two press keywords.
+		{"I'm a journalist and receive threats, who works on the safety of journalists?", "", "en", "education_culture", "UNESCO", false,
+			[]string{"topic:education_culture kw:en:safety of journalists"}},
+		// One keyword ("daughter") loses to a model sure of another topic.
+		{"بنتي عمرها ١٤ وابوها راح يزوجها غصب الاسبوع الجاي", "", "ar", "gbv_health", "UNFPA", true, nil},
+		// A one-letter slip still finds the keyword.
+		{"my pasport was taken by the agent and he says i owe him", "", "en", "trafficking", "UNODC", false, nil},
+		{"My husband never hits me, he only shouts", "", "en", "gbv_health", "UNFPA", false,
+			[]string{"not urgent: en:hits me negated by never"}},
 	} {
 		d := r.Route(tc.text, tc.hint)
 		if d.Language != tc.lang || d.Topic != tc.topic || d.Agency != tc.agency || d.Urgent != tc.urgent {
@@ -229,7 +238,7 @@ func TestKeywordSyntax(t *testing.T) {
 	}{
 		{"farmers", true}, {"farming", true}, {"farmed", true}, {"farmhouse", false},
 		{"trafficked", true}, {"traffic", false},
-		{"they took my passport", true}, {"took the old blue passport", true}, {"took it and then later the passport", false},
+		{"they took my passport", true}, {"took the old blue passport", true}, {"took passport", true}, {"took it and then later the passport", false},
 		{"the militia came and took him", true}, {"took him away, then far later something else happened and then a militia", false},
 		{"مدرستي", true}, {"بالمدرسة", true}, {"مدارس", false},
 		{"للمساعدات الغذائية", true}, {"مساعدات غذائية", true},
@@ -238,6 +247,44 @@ func TestKeywordSyntax(t *testing.T) {
 		d := r.Route(tc.text, "")
 		if got := strings.Contains(strings.Join(d.Matched, "|"), "topic:t kw:"); got != tc.want {
 			t.Errorf("%q: matched=%v, want %v (%v)", tc.text, got, tc.want, d.Matched)
+		}
+	}
+}
+
+// English keywords of six letters or more are found with one slip (a letter
+// missing, extra, replaced, or two swapped), but not in words the training
+// sentences spell that way, nor when the first letter differs.
+func TestFuzzyEnglish(t *testing.T) {
+	topics := []Topic{
+		{ID: "t", Lead: "T", Keywords: map[string][]string{"en": {"passport", "salary", "trafficking", "took * passport"}}},
+		{ID: "other", Lead: "SECRETARIAT"},
+	}
+	r, err := New(topics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		text string
+		want bool
+	}{
+		{"pasport", true}, {"passprot", true}, {"pasports", true}, {"passsport", true}, {"salery", true},
+		{"trafficing", true}, {"they took my pasport", true},
+		{"support", false}, {"bassport", false}, {"psaport", false}, {"salad", false}, {"sal", false},
+	} {
+		d := r.Route(tc.text, "")
+		if got := strings.Contains(strings.Join(d.Matched, "|"), "topic:t kw:"); got != tc.want {
+			t.Errorf("%q: matched=%v, want %v (%v)", tc.text, got, tc.want, d.Matched)
+		}
+	}
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{"salary", "salery", true}, {"passport", "pasport", true}, {"passport", "passprot", true},
+		{"passport", "passport", false}, {"passport", "pasprot", false}, {"salary", "salaries", false},
+	} {
+		if got := oneEdit(tc.a, tc.b); got != tc.want {
+			t.Errorf("oneEdit(%q, %q) = %v", tc.a, tc.b, got)
 		}
 	}
 }

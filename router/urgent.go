@@ -16,6 +16,57 @@ import (
 //go:embed data/urgent.txt
 var urgentText string
 
+// Messages written for the urgency model (LANG<TAB>TEXT): urgent ones, and
+// with a leading "-" calm ones that sound like them (hunger, tears, sorrow,
+// danger long past).
+//
+//go:embed data/urgent_examples.tsv
+var urgentExamplesText string
+
+// urgentModelP is the probability from which the urgency model flags a
+// message no cue matched. The cues are precise but list phrasings; the model
+// (naive Bayes over words and character n-grams, like the topic model) also
+// knows a threat told in other words. It is trained in New on the cues and
+// data/urgent_examples.tsv as urgent, and on the training sentences that no
+// cue flags as not.
+var urgentModelP = 0.8
+
+// minUrgentModelWords: shorter texts are left to the cues; in four words
+// ("they took our tent") the model hears "they took our" and little else.
+const minUrgentModelWords = 6
+
+// trainUrgency trains the two-class urgency model (class 1: urgent).
+func trainUrgency(m *matcher, docs []doc) *model {
+	ud := make([]doc, 0, len(docs)+len(m.phrases)+100)
+	for _, d := range docs {
+		class := 0
+		if cues, _ := urgentHits(m, d.toks, m.find(d.toks, d.lang)); len(cues) > 0 {
+			class = 1
+		}
+		ud = append(ud, doc{class: class, lang: d.lang, toks: d.toks, feats: d.feats})
+	}
+	for _, p := range m.phrases {
+		switch p.owner {
+		case ownerUrgent:
+			ud = append(ud, doc{class: 1, lang: p.lang, toks: tokens(p.raw)})
+		case ownerCalm:
+			ud = append(ud, doc{class: 0, lang: p.lang, toks: tokens(p.raw)})
+		}
+	}
+	_ = eachLine(urgentExamplesText, "data/urgent_examples.tsv", func(f []string) error {
+		if len(f) == 2 && languages[f[0]] {
+			text, calm := strings.CutPrefix(f[1], "-")
+			class := 1
+			if calm {
+				class = 0
+			}
+			ud = append(ud, doc{class: class, lang: f[0], toks: tokens(text)})
+		}
+		return nil
+	})
+	return trainModel(2, ud)
+}
+
 // maxCuesExplained bounds the cues listed in an explanation.
 const maxCuesExplained = 3
 
@@ -35,15 +86,32 @@ func addUrgentCues(m *matcher) error {
 }
 
 // urgentCues explains each urgency cue found, as "urgent:LANG:PHRASE", and
-// each one a calm phrase cancelled.
-func (r *Router) urgentCues(hits []hit) (cues, calmed []string) {
+// each one a calm phrase or a negation cancelled. When no cue is there, nor
+// one cancelled, the urgency model may still flag the text.
+func (r *Router) urgentCues(toks []string, feats []int32, hits []hit) (cues, calmed []string) {
+	cues, calmed = urgentHits(r.m, toks, hits)
+	if len(cues) == 0 && len(calmed) == 0 && len(toks) >= minUrgentModelWords {
+		if post, known := r.urgency.posteriorRows(feats, r.joint.rows[1]); known > 0 && post[1] >= urgentModelP {
+			cues = append(cues, fmt.Sprintf("urgent:model p=%.2f", post[1]))
+		}
+	}
+	return cues, calmed
+}
+
+// urgentHits sorts the urgency cues among hits into those that count and
+// those a calm phrase or a negation cancels.
+func urgentHits(m *matcher, toks []string, hits []hit) (cues, calmed []string) {
 	for _, h := range hits {
-		p := &r.m.phrases[h.phrase]
+		p := &m.phrases[h.phrase]
 		if p.owner != ownerUrgent || len(cues) == maxCuesExplained {
 			continue
 		}
-		if c := r.calmOver(hits, h); c != nil {
+		if c := calmOver(m, hits, h); c != nil {
 			calmed = append(calmed, "not urgent: "+p.lang+":"+p.raw+" within "+c.lang+":"+c.raw)
+			continue
+		}
+		if neg := negated(toks, h.pos, p.lang); neg != "" {
+			calmed = append(calmed, "not urgent: "+p.lang+":"+p.raw+" negated by "+neg)
 			continue
 		}
 		cues = append(cues, "urgent:"+p.lang+":"+p.raw)
@@ -51,11 +119,52 @@ func (r *Router) urgentCues(hits []hit) (cues, calmed []string) {
 	return cues, calmed
 }
 
-// calmOver returns a calm phrase that shares a word with cue h, if any.
-func (r *Router) calmOver(hits []hit, h hit) *phrase {
+// Words that negate what follows them: "he never hit me", "no longer beats
+// me", "I don't want to die", "ما يضربني". English "n't" is split off by
+// normalization, leaving "t". Sorani negates inside the verb (لێم نادات), so
+// its cues are written in the affirmative form and need no list.
+var (
+	negatorsEN = set("not", "never", "no", "t", "dont", "doesnt", "didnt", "isnt", "wasnt", "wont", "nobody", "longer")
+	negatorsAR = set("لا", "لم", "لن", "ما", "مو", "مش", "ليس", "ماكو", "محد", "مب")
+	// After these, Arabic ما is "what/that", not "not": بعد ما ضربني (after he hit me).
+	maRelative = set("بعد", "قبل", "من", "كل", "مثل", "شنو", "شي", "لما", "حتى", "عند")
+)
+
+// negated returns the word that negates a cue starting at word pos, if any:
+// English looks two words back ("did not hit me", "never hit me"), Arabic one.
+func negated(toks []string, pos int, lang string) string {
+	switch lang {
+	case "en":
+		for k := pos - 1; k >= 0 && k >= pos-2; k-- {
+			if negatorsEN[toks[k]] {
+				return toks[k]
+			}
+		}
+	case "ar":
+		if pos < 1 {
+			return ""
+		}
+		w := toks[pos-1]
+		if !negatorsAR[w] {
+			return ""
+		}
+		if w == "ما" && pos >= 2 && maRelative[toks[pos-2]] {
+			return ""
+		}
+		return w
+	}
+	return ""
+}
+
+// calmOver returns a calm phrase that shares a word with cue h, if any. A
+// cue that names the one who acts ("armed group + took") is not calmed by a
+// phrase that does not ("I took my son", whose Arabic اخذت is also "she
+// took"): only a calm pair can cancel a pair.
+func calmOver(m *matcher, hits []hit, h hit) *phrase {
+	pair := m.phrases[h.phrase].second != nil
 	for _, c := range hits {
-		p := &r.m.phrases[c.phrase]
-		if p.owner == ownerCalm && overlaps(c, h) {
+		p := &m.phrases[c.phrase]
+		if p.owner == ownerCalm && overlaps(c, h) && (!pair || p.second != nil) {
 			return p
 		}
 	}
