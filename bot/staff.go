@@ -69,6 +69,11 @@ func (b *Bot) staffMessage(ctx context.Context, id string, ag config.Agency, m *
 		if err != nil {
 			return err
 		}
+		if len(refs) == 0 {
+			// A card whose message id is not recorded yet (the reply came
+			// right after it was sent): its buttons name its inquiries.
+			refs = buttonRefs(m.ReplyToMessage)
+		}
 		switch {
 		case len(refs) == 0:
 			return nil // staff talking among themselves
@@ -332,4 +337,26 @@ func withStatus(text string, ref inquiry.Reference, line string) string {
 	}
 	foot := statusRule + strings.Join(lines, "\n")
 	return Clip(base, MaxText-TextLen(foot)) + foot
+}
+
+// buttonRefs returns the inquiries named by the Claim buttons of a card the
+// bot posted (Telegram sends the replied-to message with its keyboard).
+func buttonRefs(m *tgbotapi.Message) []inquiry.Reference {
+	if m == nil || m.From == nil || !m.From.IsBot || m.ReplyMarkup == nil {
+		return nil
+	}
+	var refs []inquiry.Reference
+	for _, row := range m.ReplyMarkup.InlineKeyboard {
+		for _, btn := range row {
+			if btn.CallbackData == nil {
+				continue
+			}
+			if r, ok := strings.CutPrefix(*btn.CallbackData, "claim:"); ok {
+				if ref, ok := inquiry.ParseReference(r); ok {
+					refs = append(refs, ref)
+				}
+			}
+		}
+	}
+	return refs
 }

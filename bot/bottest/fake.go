@@ -222,7 +222,8 @@ func (f *Fake) GroupText(chat, user int64, text string, replyTo int) (int, int) 
 	if replyTo != 0 {
 		r := &tgbotapi.Message{MessageID: replyTo, Chat: m.Chat, From: &f.Me}
 		if s := f.messages[msgKey{chat, replyTo}]; s != nil {
-			r.Text = s.text
+			// Telegram sends the replied-to message with its keyboard.
+			r.Text, r.ReplyMarkup = s.text, s.markup
 		}
 		m.ReplyToMessage = r
 	}
