@@ -13,46 +13,8 @@ import (
 // Operations of the email channel (inbox) that change inquiries. Each is
 // applied once per mail: idem is the mail's idempotency key, stored in the
 // same transaction as the change, so the IMAP listener may run it again
-// after a crash (before it moved the mail) without doing it twice.
-
-// MailReply records a staff member's emailed answer (a reply to the
-// notification mail the agency got, quotes already trimmed) and queues its
-// delivery through the person's own channel, as Reply does. The actor must
-// see the inquiry (staff of an involved agency, or a coordinator): anything
-// else answers not_found, and nothing changes.
-func (d *Desk) MailReply(ctx context.Context, a Actor, ref inquiry.Reference, text, idem string) error {
-	text, err := d.CheckText(text)
-	if err != nil {
-		return err
-	}
-	_, err = d.store.Update(ctx, ref, idem, func(q *inquiry.Inquiry) (*queue.Effects, error) {
-		if !sees(a, q) {
-			return nil, notFound(ref)
-		}
-		eff := &queue.Effects{}
-		now := d.now()
-		msg := inquiry.Message{ID: queue.NewID(), Channel: q.Contact.Channel, Author: a.ID, Text: text, At: now}
-		if err := q.Reply(msg); err != nil {
-			return nil, err
-		}
-		eff.AddAudit(now, a.ID, "replied", "by email")
-		full := d.cfg.Text("reply", q.Language, map[string]string{"text": text, "agency": q.Agency, "reference": string(q.Reference)})
-		if o, ok := d.toPerson(q, full, "reply", nil); ok {
-			eff.Outbox = append(eff.Outbox, o)
-			if o.MessageID != "" {
-				eff.MessageIDs = append(eff.MessageIDs, o.MessageID)
-				q.Contact.Thread = appendThread(q.Contact.Thread, o.MessageID)
-			}
-		} else {
-			eff.AddAudit(now, "system", "not_delivered", "the person left no way to reach them; the reply is kept on the inquiry")
-		}
-		return eff, nil
-	})
-	if errors.Is(err, queue.ErrDuplicate) {
-		return nil
-	}
-	return err
-}
+// after a crash (before it moved the mail) without doing it twice. (An
+// agency's emailed answer is ReplyOnce with the mail's key.)
 
 // MailRefused records that an emailed reply to an inquiry was not
 // delivered (the sender may not answer it, or it had no text) and tells

@@ -56,7 +56,7 @@ func HTMLToText(s string) string {
 				atom.Ul, atom.Ol, atom.Pre, atom.Section, atom.Article, atom.Header, atom.Footer, atom.Dl:
 				c.block()
 			case atom.Tr, atom.Dt, atom.Dd:
-				c.newline()
+				c.lineStart()
 			case atom.Li:
 				c.lineStart()
 				c.raw("- ")
@@ -223,8 +223,11 @@ func (c *htmlText) mark() {
 	}
 	c.marked = true
 	c.block()
+	if c.b.Len() > 0 {
+		c.b.WriteString("\n")
+	}
 	c.b.WriteString(quoteMark + "\n")
-	c.lineLen = 0
+	c.lineLen, c.blank = 0, false
 }
 
 // link writes the url after the link text, unless it adds nothing.

@@ -38,21 +38,21 @@ type Limits struct {
 	MaxTextChars int
 }
 
-// DefaultLimits are used for any zero field.
-var DefaultLimits = Limits{MaxBytes: 25 << 20, MaxParts: 100, MaxDepth: 10, MaxTextChars: 20000}
+// defaultLimits are used for any zero field of Limits.
+var defaultLimits = Limits{MaxBytes: 25 << 20, MaxParts: 100, MaxDepth: 10, MaxTextChars: 20000}
 
 func (l Limits) withDefaults() Limits {
 	if l.MaxBytes <= 0 {
-		l.MaxBytes = DefaultLimits.MaxBytes
+		l.MaxBytes = defaultLimits.MaxBytes
 	}
 	if l.MaxParts <= 0 {
-		l.MaxParts = DefaultLimits.MaxParts
+		l.MaxParts = defaultLimits.MaxParts
 	}
 	if l.MaxDepth <= 0 {
-		l.MaxDepth = DefaultLimits.MaxDepth
+		l.MaxDepth = defaultLimits.MaxDepth
 	}
 	if l.MaxTextChars <= 0 {
-		l.MaxTextChars = DefaultLimits.MaxTextChars
+		l.MaxTextChars = defaultLimits.MaxTextChars
 	}
 	return l
 }
@@ -97,7 +97,7 @@ type Mail struct {
 	// NoAck suppresses the acknowledgement; NoAckReason says why.
 	NoAck       bool
 	NoAckReason string
-	// Bounce holds what a delivery report says, for Kind Bounce.
+	// Report holds what a delivery report says, for Kind Bounce.
 	Report *Report
 	// Original holds the headers of the message a bounce returns, when
 	// the report includes them.
@@ -153,6 +153,10 @@ func Normalize(raw []byte, lim Limits) *Mail {
 	if int64(len(raw)) > lim.MaxBytes {
 		m.problem("message of %d bytes is over the %d-byte limit; only the start was read", len(raw), lim.MaxBytes)
 		raw = raw[:lim.MaxBytes]
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		m.problem("the message is empty")
+		return m
 	}
 	raw = skipMboxLine(raw)
 	br := bufio.NewReader(bytes.NewReader(raw))

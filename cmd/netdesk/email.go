@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"net/mail"
+	"strings"
 	"time"
 
 	"github.com/unmigration-iraq/netdesk/inbox"
@@ -19,7 +21,7 @@ func emailChannel(ctx context.Context, w wiring) ([]component, error) {
 		l, err := inbox.NewListener(inbox.ListenerOptions{
 			Addr: env.IMAPAddr, User: env.IMAPUser, Password: env.IMAPPassword, TLS: env.IMAPTLS,
 			Mailbox: env.IMAPMailbox, DoneMailbox: env.IMAPDoneMailbox,
-			Taker: &inbox.Taker{Store: w.store, Desk: w.desk, Log: log.With("comp", "imap")},
+			Taker: &inbox.Taker{Store: w.store, Desk: w.desk, Self: ownAddresses(env.SMTPFrom), Log: log.With("comp", "imap")},
 			Store: w.store,
 			Limits: inbox.Limits{
 				MaxBytes: w.cfg.Limits.MaxEmailBytes, MaxTextChars: w.cfg.Limits.MaxTextChars,
@@ -48,4 +50,13 @@ func emailChannel(ctx context.Context, w wiring) ([]component, error) {
 		}})
 	}
 	return comps, nil
+}
+
+// ownAddresses are the desk's own mail addresses: mail from them is a loop.
+func ownAddresses(from string) []string {
+	a, err := mail.ParseAddress(from)
+	if err != nil {
+		return nil
+	}
+	return []string{strings.ToLower(a.Address)}
 }

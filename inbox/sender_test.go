@@ -1,0 +1,204 @@
+package inbox_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/unmigration-iraq/netdesk/inbox"
+	"github.com/unmigration-iraq/netdesk/inquiry"
+	"github.com/unmigration-iraq/netdesk/queue"
+)
+
+func outbound(to, text string) queue.Outbound {
+	return queue.Outbound{ID: queue.NewID(), Channel: inquiry.Email, Kind: "reply", To: to, Subject: "Re: test", Text: text}
+}
+
+func (e *env) send(msgs ...queue.Outbound) {
+	e.t.Helper()
+	if err := e.store.Send(context.Background(), msgs...); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// deadOutbound returns the dead-lettered outbox entries' reasons by id.
+func (e *env) deadOutbound() map[string]string {
+	out := map[string]string{}
+	for _, v := range e.deadLetters() {
+		raw, _ := v["o"].(string)
+		if raw == "" {
+			continue
+		}
+		var d struct {
+			ID     string `json:"id"`
+			Reason string `json:"reason"`
+		}
+		if err := json.Unmarshal([]byte(raw), &d); err != nil {
+			e.t.Fatal(err)
+		}
+		out[d.ID] = d.Reason
+	}
+	return out
+}
+
+// TestSenderRetry: a temporary failure (451) is retried with backoff and
+// the mail is delivered once.
+func TestSenderRetry(t *testing.T) {
+	e := newEnv(t, envOptions{noListener: true})
+	e.smtp.mu.Lock()
+	e.smtp.tempFail = 2
+	e.smtp.mu.Unlock()
+	o := outbound("person@example.org", "Your answer.")
+	e.send(o)
+	got := e.mailsTo("person@example.org", 1)
+	if !strings.Contains(got[0].body, "Your answer.") {
+		t.Errorf("body = %q", got[0].body)
+	}
+	if sent, _ := e.store.WasSent(context.Background(), o.ID); !sent {
+		t.Error("not marked sent")
+	}
+	if len(e.deadOutbound()) != 0 {
+		t.Errorf("dead letters: %v", e.deadOutbound())
+	}
+}
+
+// TestSenderPermanent: a 5xx refusal is dead-lettered at once, with the
+// server's answer, and audited on the inquiry; the mail to the agency
+// still goes out.
+func TestSenderPermanent(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.smtp.mu.Lock()
+	e.smtp.reject["gone@example.org"] = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+	e.smtp.mu.Unlock()
+	e.imap.deliver(t, "INBOX", mail{from: "gone@example.org", subject: "refugee registration", messageID: "<gone1@example.org>",
+		body: "I am a refugee and need help with registration at the camp.\n"}.raw())
+	e.settled(1)
+	q := e.byContact("gone@example.org")[0]
+	waitFor(t, 10*time.Second, "the ack dead-lettered", func() bool { return len(e.deadOutbound()) == 1 })
+	for _, reason := range e.deadOutbound() {
+		if !strings.Contains(reason, "550") {
+			t.Errorf("reason = %q", reason)
+		}
+	}
+	waitFor(t, 10*time.Second, "delivery failure audited", func() bool { return hasAudit(e.audit(q.Reference), "delivery_failed") })
+	e.mailsTo(unhcrMail, 1)
+}
+
+// TestSenderGivesUp: after MaxAttempts temporary failures the entry is
+// dead-lettered, never lost.
+func TestSenderGivesUp(t *testing.T) {
+	e := newEnv(t, envOptions{noListener: true, sender: func(o *inbox.SenderOptions) { o.MaxAttempts = 3 }})
+	e.smtp.mu.Lock()
+	e.smtp.tempFail = 1000
+	e.smtp.mu.Unlock()
+	o := outbound("person@example.org", "x")
+	e.send(o)
+	waitFor(t, 10*time.Second, "dead letter", func() bool { return e.deadOutbound()[o.ID] != "" })
+	if r := e.deadOutbound()[o.ID]; !strings.Contains(r, "gave up after 3 attempts") || !strings.Contains(r, "451") {
+		t.Errorf("reason = %q", r)
+	}
+	if n := len(e.smtp.received()); n != 0 {
+		t.Errorf("%d delivered", n)
+	}
+}
+
+// TestSenderOnce: an entry queued twice (a redelivery) is sent once.
+func TestSenderOnce(t *testing.T) {
+	e := newEnv(t, envOptions{noListener: true})
+	o := outbound("person@example.org", "only once")
+	e.send(o)
+	e.mailsTo("person@example.org", 1)
+	e.send(o)
+	marker := outbound("other@example.org", "after")
+	e.send(marker)
+	e.mailsTo("other@example.org", 1) // the stream is in order: the copy was handled
+	if n := len(e.smtp.to("person@example.org")); n != 1 {
+		t.Fatalf("sent %d times", n)
+	}
+}
+
+// TestSenderModes: STARTTLS, implicit TLS and auto (STARTTLS when offered),
+// with AUTH PLAIN; a wrong password is retried, and no password is ever
+// logged.
+func TestSenderModes(t *testing.T) {
+	cert, clientTLS, _, _ := testCert(t)
+	serverTLS := &tls.Config{Certificates: []tls.Certificate{cert}}
+	for _, c := range []struct {
+		mode     string
+		tls      bool // the server has TLS
+		implicit bool
+		wantTLS  bool
+	}{
+		{"starttls", true, false, true},
+		{"tls", true, true, true},
+		{"auto", true, false, true},
+		{"auto", false, false, false},
+		{"none", true, false, false},
+	} {
+		t.Run(c.mode+map[bool]string{true: "-tls", false: "-plain"}[c.tls], func(t *testing.T) {
+			var conf *tls.Config
+			if c.tls {
+				conf = serverTLS
+			}
+			srv := startSMTP(t, conf, c.implicit)
+			var logs syncBuffer
+			e := newEnv(t, envOptions{noListener: true, sender: func(o *inbox.SenderOptions) {
+				o.Addr, o.TLS, o.TLSConfig, o.User, o.Password = srv.Addr, c.mode, clientTLS, "mailer", "s3cret-smtp"
+				o.Log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			}})
+			e.smtp = srv
+			e.send(outbound("person@example.org", "السلام عليكم"))
+			got := e.smtp.to("person@example.org")
+			waitFor(t, 10*time.Second, "delivery", func() bool { got = e.smtp.to("person@example.org"); return len(got) == 1 })
+			if got[0].TLS != c.wantTLS || got[0].Auth != "mailer" {
+				t.Errorf("TLS %v auth %q, want TLS %v", got[0].TLS, got[0].Auth, c.wantTLS)
+			}
+			if strings.Contains(logs.String(), "s3cret") {
+				t.Error("the password is in the log")
+			}
+		})
+	}
+	t.Run("wrong-password", func(t *testing.T) {
+		srv := startSMTP(t, serverTLS)
+		var logs syncBuffer
+		e := newEnv(t, envOptions{noListener: true, sender: func(o *inbox.SenderOptions) {
+			o.Addr, o.TLS, o.TLSConfig, o.User, o.Password = srv.Addr, "starttls", clientTLS, "mailer", "wrong-s3cret"
+			o.MaxAttempts = 100
+			o.Log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		}})
+		e.smtp = srv
+		e.send(outbound("person@example.org", "x"))
+		waitFor(t, 10*time.Second, "two failed attempts", func() bool { return strings.Count(logs.String(), "will retry") >= 2 })
+		if strings.Contains(logs.String(), "wrong-s3cret") {
+			t.Error("the password is in the log")
+		}
+		if len(e.deadOutbound()) != 0 || len(srv.received()) != 0 {
+			t.Error("a login failure must be retried, not dead-lettered")
+		}
+	})
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
