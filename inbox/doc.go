@@ -3,5 +3,5 @@
 // the MIME normalizer (charsets, HTML, quotes, attachments, limits), the
 // threading parser, the decisions of what a mail becomes (a person's
 // message, an agency's emailed answer, a bounce or auto-reply noted on its
-// inquiry), and the SMTP sender of the email outbox. See docs/email.md.
+// inquiry), and the SMTP sender of the email outbox. See the README, "Email".
 package inbox

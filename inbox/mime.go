@@ -79,7 +79,7 @@ type Mail struct {
 	From string
 	// Name is the sender's display name.
 	Name string
-	// ReplyTo is recorded but not used as the contact (see docs/email.md).
+	// ReplyTo is recorded but not used as the contact (see the README, "Email").
 	ReplyTo   string
 	Subject   string
 	Date      time.Time // zero when missing or unreadable

@@ -52,7 +52,7 @@ func chromium(t *testing.T) string {
 // TestDashboardInBrowser drives the dashboard in headless Chromium: sign
 // in, read the queue, reply to an inquiry and close it, check that a
 // person's <script> shows as text and never runs, switch to Arabic, and
-// save the screenshots of docs/dashboard.md.
+// save the screenshots shown in the README.
 func TestDashboardInBrowser(t *testing.T) {
 	bin := chromium(t)
 	baghdad := time.FixedZone("AST", 3*3600)
