@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/redis/go-redis/v9"
@@ -122,7 +121,7 @@ func (b *Bot) queueList(ctx context.Context, staff config.Staff, ag config.Agenc
 			lines = append(lines, "… and more (see the dashboard).")
 			break
 		}
-		line := fmt.Sprintf("%s · %s · %s · %s", s.Reference, s.Status, s.Topic, age(b.store.Now().Sub(s.CreatedAt)))
+		line := fmt.Sprintf("%s · %s · %s · %s", s.Reference, s.Status, s.Topic, desk.Age(b.store.Now().Sub(s.CreatedAt)))
 		if s.Urgent {
 			line = "🚨 " + line
 		}
@@ -135,16 +134,6 @@ func (b *Bot) queueList(ctx context.Context, staff config.Staff, ag config.Agenc
 		lines = append(lines, line)
 	}
 	return notice("queue", strings.Join(lines, "\n"))
-}
-
-func age(d time.Duration) string {
-	switch {
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
-	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
 // cardRefs returns the inquiries a message the bot posted in a group shows.
