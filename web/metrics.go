@@ -51,6 +51,8 @@ var (
 	failuresDesc  = prometheus.NewDesc("netdesk_delivery_failures_total", "Outbound messages given up, by channel.", []string{"channel"}, nil)
 	urgentDesc    = prometheus.NewDesc("netdesk_urgent_inquiries_total", "Inquiries flagged urgent.", nil, nil)
 	upDesc        = prometheus.NewDesc("netdesk_redis_up", "1 when Redis answered the scrape.", nil, nil)
+	inDoubtDesc   = prometheus.NewDesc("netdesk_telegram_in_doubt_total", "Telegram messages resent after a crash left it unknown whether they were delivered.", nil, nil)
+	throttledDesc = prometheus.NewDesc("netdesk_telegram_throttled_total", "429 answers from Telegram (each waited out and retried).", nil, nil)
 )
 
 type storeCollector struct {
@@ -59,7 +61,7 @@ type storeCollector struct {
 }
 
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{inquiriesDesc, depthDesc, streamDesc, failuresDesc, urgentDesc, upDesc} {
+	for _, d := range []*prometheus.Desc{inquiriesDesc, depthDesc, streamDesc, failuresDesc, urgentDesc, upDesc, inDoubtDesc, throttledDesc} {
 		ch <- d
 	}
 }
@@ -82,6 +84,10 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(failuresDesc, prometheus.CounterValue, float64(v), val)
 		case k == "urgent":
 			ch <- prometheus.MustNewConstMetric(urgentDesc, prometheus.CounterValue, float64(v))
+		case k == "telegram_in_doubt":
+			ch <- prometheus.MustNewConstMetric(inDoubtDesc, prometheus.CounterValue, float64(v))
+		case k == "telegram_throttled":
+			ch <- prometheus.MustNewConstMetric(throttledDesc, prometheus.CounterValue, float64(v))
 		}
 	}
 	ids := make([]string, len(c.cfg.Agencies))
