@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/unmigration-iraq/netdesk/config"
 	"github.com/unmigration-iraq/netdesk/desk"
@@ -109,19 +107,18 @@ func (b *Bot) Take(ctx context.Context, u tgbotapi.Update) error {
 // its idempotency key), so a crash between fn and the mark only repeats
 // steps that change nothing.
 func (b *Bot) once(ctx context.Context, id string, fn func() error) error {
-	key := b.store.Keys().Seen(Source, id)
-	n, err := b.store.Client().Exists(ctx, key).Result()
+	done, err := b.store.Handled(ctx, Source, id)
 	if err != nil {
-		return fmt.Errorf("telegram update %s: %w", id, &queue.UnavailableError{Err: err})
+		return fmt.Errorf("telegram update %s: %w", id, err)
 	}
-	if n > 0 {
+	if done {
 		return nil
 	}
 	if err := fn(); err != nil {
 		return fmt.Errorf("telegram update %s: %w", id, err)
 	}
-	if err := b.store.Client().Set(ctx, key, "1", seenTTL).Err(); err != nil {
-		return fmt.Errorf("telegram update %s: %w", id, &queue.UnavailableError{Err: err})
+	if err := b.store.MarkHandled(ctx, Source, id, seenTTL); err != nil {
+		return fmt.Errorf("telegram update %s: %w", id, err)
 	}
 	return nil
 }
@@ -252,15 +249,9 @@ type person struct {
 }
 
 func (b *Bot) person(ctx context.Context, chat string) (person, error) {
-	v, err := b.store.Client().HMGet(ctx, b.store.Keys().PersonState(inquiry.Telegram, chat), fieldLang, fieldBlocked).Result()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return person{}, &queue.UnavailableError{Err: err}
+	v, err := b.store.PersonFields(ctx, inquiry.Telegram, chat, fieldLang, fieldBlocked)
+	if err != nil {
+		return person{}, err
 	}
-	var p person
-	if len(v) == 2 {
-		p.lang, _ = v[0].(string)
-		s, _ := v[1].(string)
-		p.blocked = s == "1"
-	}
-	return p, nil
+	return person{lang: v[0], blocked: v[1] == "1"}, nil
 }

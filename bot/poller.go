@@ -9,7 +9,6 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/unmigration-iraq/netdesk/queue"
 )
@@ -152,8 +151,8 @@ func (p *Poller) poll(ctx context.Context) {
 func (p *Poller) loadOffset(ctx context.Context) (int, bool) {
 	wait := newBackoff(100*time.Millisecond, 5*time.Second)
 	for {
-		v, err := p.o.Store.Client().HGet(ctx, p.o.Store.Keys().State("telegram"), offsetField).Result()
-		if errors.Is(err, redis.Nil) {
+		v, ok, err := p.o.Store.StateField(ctx, "telegram", offsetField)
+		if err == nil && !ok {
 			return 0, true
 		}
 		if err == nil {
@@ -168,7 +167,7 @@ func (p *Poller) loadOffset(ctx context.Context) (int, bool) {
 }
 
 func (p *Poller) saveOffset(ctx context.Context, offset int) {
-	err := p.o.Store.Client().HSet(ctx, p.o.Store.Keys().State("telegram"), offsetField, offset).Err()
+	err := p.o.Store.SetStateField(ctx, "telegram", offsetField, offset)
 	if err != nil {
 		// Not fatal: the updates are durable and deduplicated; a restart
 		// from an older offset only sees them again.

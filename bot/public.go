@@ -81,7 +81,7 @@ func (b *Bot) personMessage(ctx context.Context, id, chat string, m *tgbotapi.Me
 	// What follows is best effort: the message is safe on the stream.
 	if p.blocked {
 		// They write again, so they unblocked the bot.
-		_ = b.store.Client().HDel(ctx, b.store.Keys().PersonState(inquiry.Telegram, chat), fieldBlocked).Err()
+		_ = b.store.SetPersonField(ctx, inquiry.Telegram, chat, fieldBlocked, "")
 	}
 	b.flood(ctx, id, chat, p.lang, m.From)
 	return nil
@@ -260,9 +260,8 @@ func (b *Bot) personCallback(ctx context.Context, id string, cb *tgbotapi.Callba
 			b.answer(ctx, cb.ID, "")
 			return nil
 		}
-		key := b.store.Keys().PersonState(inquiry.Telegram, chat)
-		if err := b.store.Client().HSet(ctx, key, fieldLang, arg).Err(); err != nil {
-			return &queue.UnavailableError{Err: err}
+		if err := b.store.SetPersonField(ctx, inquiry.Telegram, chat, fieldLang, arg); err != nil {
+			return err
 		}
 		b.answer(ctx, cb.ID, orDefault(languageNames[arg], arg))
 		return b.say(ctx, queue.Outbound{To: chat, Text: b.cfg.Text("language_set", arg, nil), Language: arg}, id, "lang")

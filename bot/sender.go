@@ -13,7 +13,6 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/unmigration-iraq/netdesk/config"
 	"github.com/unmigration-iraq/netdesk/inquiry"
@@ -303,31 +302,24 @@ type look struct {
 // look reads, in one round trip, whether each entry was sent (the mark of
 // store.MarkSent), whether its person blocked the bot, and its Sending state.
 func (s *Sender) look(ctx context.Context, es []*entry) ([]look, error) {
-	k := s.store.Keys()
-	sent := make([]*redis.IntCmd, len(es))
-	blocked := make([]*redis.StringCmd, len(es))
-	state := make([]*redis.MapStringStringCmd, len(es))
-	_, err := s.store.Client().Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, e := range es {
-			sent[i] = p.Exists(ctx, k.OutboxDone(e.o.ID))
-			if !isGroup(&e.o) {
-				blocked[i] = p.HGet(ctx, k.PersonState(inquiry.Telegram, e.o.To), fieldBlocked)
-			}
-			state[i] = p.HGetAll(ctx, k.Sending(e.o.ID))
+	ls := make([]queue.SendLookup, len(es))
+	for i, e := range es {
+		ls[i] = queue.SendLookup{ID: e.o.ID, To: e.o.To}
+		if !isGroup(&e.o) {
+			ls[i].Field = fieldBlocked
 		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, redis.Nil) {
+	}
+	checks, err := s.store.CheckSends(ctx, inquiry.Telegram, ls)
+	if err != nil {
 		return nil, err
 	}
 	out := make([]look, len(es))
-	for i := range es {
-		out[i].sent = sent[i].Val() > 0
-		out[i].blocked = blocked[i] != nil && blocked[i].Val() == "1"
-		h := state[i].Val()
-		out[i].st.state = h["state"]
-		out[i].st.part, _ = strconv.Atoi(h["part"])
-		out[i].st.tries, _ = strconv.Atoi(h["tries"])
+	for i, c := range checks {
+		out[i].sent = c.Sent
+		out[i].blocked = c.Person == "1"
+		out[i].st.state = c.Sending["state"]
+		out[i].st.part, _ = strconv.Atoi(c.Sending["part"])
+		out[i].st.tries, _ = strconv.Atoi(c.Sending["tries"])
 	}
 	return out, nil
 }
@@ -385,19 +377,12 @@ type sendState struct {
 const sendingTTL = 7 * 24 * time.Hour
 
 func (s *Sender) setState(ctx context.Context, ids []string, fields ...any) error {
-	_, err := s.store.Client().TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for _, id := range ids {
-			p.HSet(ctx, s.store.Keys().Sending(id), fields...)
-			p.Expire(ctx, s.store.Keys().Sending(id), sendingTTL)
-		}
-		return nil
-	})
-	return err
+	return s.store.SetSending(ctx, ids, sendingTTL, fields...)
 }
 
 func (s *Sender) inDoubt(ctx context.Context, e *entry) {
 	s.log.Warn("resending a message that may have been delivered before a crash", "id", e.o.ID, "kind", e.o.Kind, "ref", e.o.Reference)
-	_ = s.store.Client().HIncrBy(ctx, s.store.Keys().Counters(), "telegram_in_doubt", 1).Err()
+	_ = s.store.Count(ctx, "telegram_in_doubt", 1)
 }
 
 // wait takes a turn in the shared limit of sends (all processes), waiting
@@ -501,7 +486,7 @@ func (s *Sender) failed(ctx context.Context, es []*entry, err error, tries int) 
 	case errors.As(err, &thr):
 		// Not delivered: Telegram refused it before doing anything.
 		_ = s.setState(ctx, ids, "state", "idle")
-		_ = s.store.Client().HIncrBy(ctx, s.store.Keys().Counters(), "telegram_throttled", 1).Err()
+		_ = s.store.Count(ctx, "telegram_throttled", 1)
 		s.log.Warn("telegram asked to slow down", "group", isGroup(o), "retry_after", thr.RetryAfter)
 		return thr.RetryAfter + s.interval(o), nil
 	case errors.As(err, &stop):
@@ -544,8 +529,7 @@ func (s *Sender) stopped(ctx context.Context, e *entry, stop *StoppedError) {
 		s.dead(ctx, e, "the bot cannot post in the group: "+stop.Reason)
 		return
 	}
-	key := s.store.Keys().PersonState(inquiry.Telegram, e.o.To)
-	if err := s.store.Client().HSet(ctx, key, fieldBlocked, "1").Err(); err != nil {
+	if err := s.store.SetPersonField(ctx, inquiry.Telegram, e.o.To, fieldBlocked, "1"); err != nil {
 		s.log.Warn("blocked flag not stored", "err", err)
 	}
 	if e.o.Reference != "" {
@@ -572,12 +556,7 @@ func (s *Sender) cardTTL() time.Duration {
 }
 
 func (s *Sender) rememberCard(ctx context.Context, chat string, msgID int, refs []inquiry.Reference) {
-	v := make([]string, len(refs))
-	for i, r := range refs {
-		v[i] = string(r)
-	}
-	err := s.store.Client().Set(ctx, s.store.Keys().CardMessage(chat, msgID), strings.Join(v, " "), s.cardTTL()).Err()
-	if err != nil {
+	if err := s.store.RememberCard(ctx, chat, msgID, refs, s.cardTTL()); err != nil {
 		s.log.Warn("card message not recorded; replies to it will not reach the inquiry", "err", err)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/unmigration-iraq/netdesk/config"
 	"github.com/unmigration-iraq/netdesk/desk"
@@ -64,7 +63,7 @@ func (b *Bot) staffMessage(ctx context.Context, id string, ag config.Agency, m *
 		if m.ReplyToMessage == nil || text == "" || strings.HasPrefix(text, "/") {
 			return nil
 		}
-		refs, err := b.cardRefs(ctx, chat, m.ReplyToMessage.MessageID)
+		refs, err := b.store.CardRefs(ctx, chat, m.ReplyToMessage.MessageID)
 		if err != nil {
 			return err
 		}
@@ -134,22 +133,6 @@ func (b *Bot) queueList(ctx context.Context, staff config.Staff, ag config.Agenc
 		lines = append(lines, line)
 	}
 	return notice("queue", strings.Join(lines, "\n"))
-}
-
-// cardRefs returns the inquiries a message the bot posted in a group shows.
-func (b *Bot) cardRefs(ctx context.Context, chat string, msgID int) ([]inquiry.Reference, error) {
-	v, err := b.store.Client().Get(ctx, b.store.Keys().CardMessage(chat, msgID)).Result()
-	if errors.Is(err, redis.Nil) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, &queue.UnavailableError{Err: err}
-	}
-	var refs []inquiry.Reference
-	for _, f := range strings.Fields(v) {
-		refs = append(refs, inquiry.Reference(f))
-	}
-	return refs, nil
 }
 
 // staffCallback handles a card's buttons: claim:REF, reassign:REF (shows
@@ -265,7 +248,7 @@ func (b *Bot) agencyRows(q *inquiry.Inquiry) [][]queue.Button {
 
 // cardRows is the keyboard a card (or combined message) had when posted.
 func (b *Bot) cardRows(ctx context.Context, msg *tgbotapi.Message, ref inquiry.Reference) ([][]queue.Button, error) {
-	refs, err := b.cardRefs(ctx, strconv.FormatInt(msg.Chat.ID, 10), msg.MessageID)
+	refs, err := b.store.CardRefs(ctx, strconv.FormatInt(msg.Chat.ID, 10), msg.MessageID)
 	if err != nil {
 		return nil, err
 	}
