@@ -59,10 +59,12 @@ scores after tuning are not:
 	blind2    (90)     83%    93%    93%    3/12    0/78      97/97/97%         12/12   0/78
 	blind3    (60)     90%    100%   95%    6/12    0/48      95/100/100%       12/12   0/48
 	blind4    (45)     80%    87%    73%    6/12    0/33      87/87/80%         12/12   0/33
+	blind5    (60)     100%   95%    100%   10/12   0/48      100/100/100%      12/12   0/48
 
 blind1 was written before any of the changes above; blind2 after the larger
 training set, the keyword/model vote and the negation handling; blind3 after
-the urgency model; blind4 last, after the changes blind3 prompted. Read them
+the urgency model; blind4 after the changes blind3 prompted; blind5 last
+(15 topics in each language, 12 urgent), after blind4's round. Read them
 as: agency accuracy on unseen text is around 85–95%, lower for messages that
 name several needs (blind4: "the bridge collapsed, the kids walk two hours to
 school" is labelled development and routed to children). Urgency is the weak
@@ -72,6 +74,34 @@ cry for help heard through a window), though no calm message was flagged.
 Every set now scores its urgent examples and tests hold them to it, but each
 fix came from a miss; a new blind set, written by someone else, is the next
 honest measurement.
+
+blind5's first run missed two Sorani urgent messages (a sister "held"
+بەندکراوە by men who "want to sell her" بیفرۆشن; a girl taken "by force" بە زۆر
+برد by gunmen) and one Iraqi trafficking case (the agent "لزم جوازه", kept his
+passport, and asks for a "دين النقل", transport debt). The round it prompted
+widened whole cue families rather than those sentences: English verbs of
+violence in the progressive and past with every object (beating/whipping/
+dragging/choking... me/us/her/him/them/my), being held or kept in a place,
+taken by force or into a car, a knife or gun at hand, ways of ending one's
+life; Iraqi progressive forms (ديضرب، ديعذب، ديهدد، ديزوجني), شال/ماسكين +
+child, ركبوه بسيارة, حاجزينا; Sorani بەندکراو-, بە زۆر + برد, چەکدار + برد,
+kill threats in every person (دەمانکوژن، دەیکوژێت، بیکوژن), بارمتە/بە دیل. Selling
+a person is a pair, victim + verb (کچ + بیفرۆشن, اختي + يبيعوها), since the
+verb alone is also selling sheep or wheat. Calm pairs keep a past kidnapping
+("kidnapped ... came back", خطفوه + رجع) and a relative in police custody
+(محبوس + شرطه/محامي) calm. The urgency model's threshold was left at 0.8: at
+0.7 heldout gets 2 false urgents and heldout2 1, for one more blind5 hit.
+Probe sentences written during that round (not kept as a set; about 40
+urgent and 30 calm in the three languages) led to the held-in-a-basement,
+rope and "keep us in" cues and to dropping "ransom" / "until we pay" / لحد ما
+ندفع (a hospital holding a birth certificate until the bill is paid is not
+danger). One probe is still wrong: a past beating ("the kids were beaten at
+school by a teacher last year") is flagged, since "beaten" has no time sense.
+Because the cues also train the urgency model, removing cues lowered its
+probability for two choking texts in urgent_test.go. Five urgent examples of
+strangling, in other words, were added to data/urgent_examples.tsv, along
+with five calm wage-withholding ones: "they fired me and kept my last salary"
+had reached p=0.84.
 
 heldout's one false urgent is "my father wants to marry off my 13 year old
 sister to an old man", which the urgency model flags and its writer labelled
