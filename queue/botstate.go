@@ -159,4 +159,3 @@ func (s *Store) SetSending(ctx context.Context, ids []string, ttl time.Duration,
 	})
 	return unavailable(err)
 }
-

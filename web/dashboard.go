@@ -101,7 +101,7 @@ func NewDashboard(o DashboardOptions) *Dashboard {
 	cfg := o.Desk.Config()
 	d := &Dashboard{
 		desk: o.Desk, cfg: cfg, store: store, log: o.Log.With("comp", "dashboard"), now: o.Now, loc: cfg.Location(),
-		sessions:     &sessions{rdb: store.Client(), keys: store.Keys(), now: o.Now, idle: o.IdleTimeout, absolute: o.MaxAge},
+		sessions:     &sessions{store: store, now: o.Now, idle: o.IdleTimeout, absolute: o.MaxAge},
 		loginPerAddr: o.LoginPerAddress, loginPerUser: o.LoginPerUser, loginWindow: o.LoginWindow,
 		decoy: &decoy{},
 	}

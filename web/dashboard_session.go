@@ -11,8 +11,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/unmigration-iraq/netdesk/config"
 	"github.com/unmigration-iraq/netdesk/queue"
 )
@@ -46,8 +44,7 @@ const touchEvery = time.Minute
 
 // sessions keeps dashboard sessions in Redis, so any netdesk process serves them.
 type sessions struct {
-	rdb      redis.UniversalClient
-	keys     queue.Keys
+	store    *queue.Store
 	now      func() time.Time
 	idle     time.Duration
 	absolute time.Duration
@@ -80,16 +77,12 @@ func (s *sessions) save(ctx context.Context, sess *session, existing bool) error
 		return err
 	}
 	ttl := min(s.idle, s.absolute-sess.Seen.Sub(sess.Created)) + touchEvery
-	args := redis.SetArgs{TTL: max(ttl, time.Second)}
-	if existing {
-		args.Mode = "XX"
-	}
-	err = s.rdb.SetArgs(ctx, s.keys.Session(sess.id), b, args).Err()
-	if errors.Is(err, redis.Nil) {
+	err = s.store.SaveSession(ctx, sess.id, b, ttl, existing)
+	if errors.Is(err, queue.ErrNoSession) {
 		return errNoSession
 	}
 	if err != nil {
-		return fmt.Errorf("save session: %w", queueUnavailable(err))
+		return fmt.Errorf("save session: %w", err)
 	}
 	return nil
 }
@@ -102,12 +95,12 @@ func (s *sessions) load(ctx context.Context, r *http.Request, cfg *config.Config
 	if err != nil || !validToken(c.Value) {
 		return nil, config.Staff{}, errNoSession
 	}
-	raw, err := s.rdb.Get(ctx, s.keys.Session(c.Value)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return nil, config.Staff{}, errNoSession
-	}
+	raw, found, err := s.store.LoadSession(ctx, c.Value)
 	if err != nil {
-		return nil, config.Staff{}, fmt.Errorf("load session: %w", queueUnavailable(err))
+		return nil, config.Staff{}, fmt.Errorf("load session: %w", err)
+	}
+	if !found {
+		return nil, config.Staff{}, errNoSession
 	}
 	var sess session
 	if json.Unmarshal(raw, &sess) != nil {
@@ -118,7 +111,7 @@ func (s *sessions) load(ctx context.Context, r *http.Request, cfg *config.Config
 	st, ok := cfg.StaffByID(sess.Staff)
 	if !ok || st.PasswordHash == "" || subtle.ConstantTimeCompare([]byte(passPrint(st.PasswordHash)), []byte(sess.Pass)) != 1 ||
 		now.Sub(sess.Seen) > s.idle || now.Sub(sess.Created) > s.absolute {
-		_ = s.rdb.Del(ctx, s.keys.Session(sess.id)).Err()
+		_ = s.store.EndSession(ctx, sess.id)
 		return nil, config.Staff{}, errNoSession
 	}
 	if now.Sub(sess.Seen) >= touchEvery {
@@ -135,7 +128,7 @@ func (s *sessions) end(ctx context.Context, id string) error {
 	if !validToken(id) {
 		return nil
 	}
-	return queueUnavailable(s.rdb.Del(ctx, s.keys.Session(id)).Err())
+	return s.store.EndSession(ctx, id)
 }
 
 // validToken reports whether v looks like a randomToken, so junk cookies
@@ -150,13 +143,4 @@ func validToken(v string) bool {
 		}
 	}
 	return true
-}
-
-// queueUnavailable marks a Redis error as the store being unavailable, so
-// the page says 503 like the API does.
-func queueUnavailable(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &queue.UnavailableError{Err: err}
 }
