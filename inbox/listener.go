@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -69,7 +68,7 @@ type ListenerOptions struct {
 type Listener struct {
 	o   ListenerOptions
 	log *slog.Logger
-	// state is the Redis hash holding UIDVALIDITY and the last handled UID.
+	// state names the mailbox whose UIDVALIDITY and last handled UID the store keeps.
 	state string
 
 	mu    sync.Mutex
@@ -137,7 +136,7 @@ func NewListener(o ListenerOptions) (*Listener, error) {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	l := &Listener{o: o, log: o.Log.With("comp", "imap", "mailbox", o.Mailbox)}
-	l.state = o.Store.Keys().Mailbox(o.User + "@" + o.Addr + "/" + o.Mailbox)
+	l.state = o.User + "@" + o.Addr + "/" + o.Mailbox
 	l.stats.Outcomes = map[Outcome]int{}
 	return l, nil
 }
@@ -442,21 +441,18 @@ func (s *session) selectMailbox(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rdb := s.l.o.Store.Client()
-	h, err := rdb.HGetAll(ctx, s.l.state).Result()
+	validity, last, err := s.l.o.Store.MailboxState(ctx, s.l.state)
 	if err != nil {
-		return fmt.Errorf("mailbox state: %w", &queue.UnavailableError{Err: err})
+		return fmt.Errorf("mailbox state: %w", err)
 	}
-	validity, _ := strconv.ParseUint(h["uidvalidity"], 10, 32)
-	last, _ := strconv.ParseUint(h["last"], 10, 32)
 	s.validity = data.UIDValidity
-	if uint32(validity) != data.UIDValidity {
+	if validity != data.UIDValidity {
 		if validity != 0 {
 			s.l.log.Warn("UIDVALIDITY changed: rescanning the whole mailbox", "was", validity, "now", data.UIDValidity)
 		}
 		last = 0
-		if err := rdb.HSet(ctx, s.l.state, "uidvalidity", data.UIDValidity, "last", 0).Err(); err != nil {
-			return fmt.Errorf("mailbox state: %w", &queue.UnavailableError{Err: err})
+		if err := s.l.o.Store.SetMailboxState(ctx, s.l.state, data.UIDValidity, 0); err != nil {
+			return fmt.Errorf("mailbox state: %w", err)
 		}
 	}
 	s.last = imap.UID(last)
@@ -729,9 +725,8 @@ func fnv32(s string) uint32 {
 
 func (s *session) setLast(ctx context.Context, uid imap.UID) error {
 	s.last = uid
-	err := s.l.o.Store.Client().HSet(ctx, s.l.state, "uidvalidity", s.validity, "last", uint32(uid)).Err()
-	if err != nil {
-		return fmt.Errorf("mailbox state: %w", &queue.UnavailableError{Err: err})
+	if err := s.l.o.Store.SetMailboxState(ctx, s.l.state, s.validity, uint32(uid)); err != nil {
+		return fmt.Errorf("mailbox state: %w", err)
 	}
 	return nil
 }

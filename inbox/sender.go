@@ -11,11 +11,8 @@ import (
 	"net/mail"
 	"net/smtp"
 	"net/textproto"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/unmigration-iraq/netdesk/inquiry"
 	"github.com/unmigration-iraq/netdesk/queue"
@@ -190,7 +187,6 @@ func (s *Sender) Handle(ctx context.Context, _ string, values map[string]any) er
 // Message-ID of a mail to an agency's staff is remembered as such, so a
 // reply to it is taken as a staff reply.
 func (s *Sender) prepare(ctx context.Context, o *queue.Outbound) error {
-	rdb, k := s.o.Store.Client(), s.o.Store.Keys()
 	if o.MessageID == "" {
 		o.MessageID = "<netdesk." + o.ID + "@" + s.domain + ">"
 		if o.Reference != "" && o.Agency == "" {
@@ -200,8 +196,8 @@ func (s *Sender) prepare(ctx context.Context, o *queue.Outbound) error {
 		}
 	}
 	if o.Agency != "" && o.Reference != "" {
-		if err := rdb.Set(ctx, k.StaffMail(o.MessageID), string(o.Reference), staffMailTTL).Err(); err != nil {
-			return &queue.UnavailableError{Err: err}
+		if err := s.o.Store.RememberStaffMail(ctx, o.MessageID, o.Reference, staffMailTTL); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -254,15 +250,7 @@ func (s *Sender) fail(ctx context.Context, o queue.Outbound, se *sendError) erro
 
 // schedule keeps an entry in the retry set until due.
 func (s *Sender) schedule(ctx context.Context, o queue.Outbound, due time.Time) error {
-	b, err := encodeOutbound(o)
-	if err != nil {
-		return queue.Permanent(err)
-	}
-	err = s.o.Store.Client().ZAdd(ctx, s.o.Store.Keys().OutboxRetry(inquiry.Email), redis.Z{Score: float64(due.UnixMilli()), Member: b}).Err()
-	if err != nil {
-		return &queue.UnavailableError{Err: err}
-	}
-	return nil
+	return s.o.Store.RetryLater(ctx, o, due)
 }
 
 func (s *Sender) forwardLoop(ctx context.Context) {
@@ -283,32 +271,7 @@ func (s *Sender) forwardLoop(ctx context.Context) {
 // ForwardDue moves the retries that are due back onto the outbox stream,
 // atomically (WATCH/MULTI), so two processes never both move one.
 func (s *Sender) ForwardDue(ctx context.Context) (int, error) {
-	rdb, k := s.o.Store.Client(), s.o.Store.Keys()
-	key, stream := k.OutboxRetry(inquiry.Email), k.Outbox(inquiry.Email)
-	moved := 0
-	err := rdb.Watch(ctx, func(tx *redis.Tx) error {
-		due, err := tx.ZRangeByScore(ctx, key, &redis.ZRangeBy{Min: "-inf", Max: strconv.FormatInt(s.o.Now().UnixMilli(), 10), Count: 100}).Result()
-		if err != nil || len(due) == 0 {
-			return err
-		}
-		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			members := make([]any, len(due))
-			for i, d := range due {
-				members[i] = d
-				p.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []any{outboxField, d}})
-			}
-			p.ZRem(ctx, key, members...)
-			return nil
-		})
-		if err == nil {
-			moved = len(due)
-		}
-		return err
-	}, key)
-	if errors.Is(err, redis.TxFailedErr) {
-		return 0, nil // another process moved them
-	}
-	return moved, err
+	return s.o.Store.ForwardRetries(ctx, inquiry.Email, s.o.Now())
 }
 
 // deliver runs one SMTP conversation.

@@ -2,14 +2,11 @@ package inbox
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/unmigration-iraq/netdesk/desk"
 	"github.com/unmigration-iraq/netdesk/inquiry"
@@ -313,23 +310,11 @@ func (t *Taker) threadRefs(ctx context.Context, ids []string) ([]inquiry.Referen
 // staffThread returns the inquiry of a notification mail to an agency
 // that one of ids names, if any.
 func (t *Taker) staffThread(ctx context.Context, ids []string) (inquiry.Reference, error) {
-	if len(ids) == 0 {
-		return "", nil
-	}
-	keys := make([]string, len(ids))
-	for i, id := range ids {
-		keys[i] = t.Store.Keys().StaffMail(id)
-	}
-	vals, err := t.Store.Client().MGet(ctx, keys...).Result()
+	ref, err := t.Store.StaffThread(ctx, ids)
 	if err != nil {
-		return "", fmt.Errorf("staff thread: %w", &queue.UnavailableError{Err: err})
+		return "", fmt.Errorf("staff thread: %w", err)
 	}
-	for i := len(vals) - 1; i >= 0; i-- {
-		if s, ok := vals[i].(string); ok && s != "" {
-			return inquiry.Reference(s), nil
-		}
-	}
-	return "", nil
+	return ref, nil
 }
 
 // deadLetterTTL is how long a dead-lettered mail's key is remembered.
@@ -339,32 +324,8 @@ const deadLetterTTL = 30 * 24 * time.Hour
 // once: the marker and the entry are written in one transaction.
 func (t *Taker) deadLetter(ctx context.Context, m *Mail, received time.Time, reason string) (Outcome, error) {
 	ib := t.inbound(m, received)
-	b, err := json.Marshal(ib)
-	if err != nil {
+	if err := t.Store.DeadInboundOnce(ctx, ib, reason, deadLetterTTL); err != nil {
 		return "", err
-	}
-	rdb, k := t.Store.Client(), t.Store.Keys()
-	marker := k.Seen("mail-dead", ib.ID)
-	for range 5 {
-		err = rdb.Watch(ctx, func(tx *redis.Tx) error {
-			n, err := tx.Exists(ctx, marker).Result()
-			if err != nil || n > 0 {
-				return err
-			}
-			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-				p.Set(ctx, marker, "1", deadLetterTTL)
-				p.XAdd(ctx, &redis.XAddArgs{Stream: k.DeadLetters(), MaxLen: 10000, Approx: true,
-					Values: []any{"inbound", string(b), "reason", reason, "id", ib.ID}})
-				return nil
-			})
-			return err
-		}, marker)
-		if !errors.Is(err, redis.TxFailedErr) {
-			break
-		}
-	}
-	if err != nil {
-		return "", fmt.Errorf("dead letter: %w", &queue.UnavailableError{Err: err})
 	}
 	t.log().Info("mail kept in dead letters", "kind", m.Kind, "reason", reason)
 	return DeadLettered, nil
