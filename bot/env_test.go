@@ -158,9 +158,7 @@ func newEnv(tb testing.TB, o envOptions) *env {
 	})
 	if !o.noRouter {
 		for i := range 2 {
-			c := &queue.Consumer{Client: e.rdb, Stream: e.store.Keys().Inbound(), Group: queue.InboundGroup,
-				Name: fmt.Sprintf("router-%d", i), Handle: e.desk.HandleInbound, Delete: true, Log: e.log, Block: 200 * time.Millisecond}
-			e.run(c.Run)
+			e.run(e.desk.RouterWorker(fmt.Sprintf("router-%d", i), 200*time.Millisecond, 0).Run)
 		}
 	}
 	if !o.noSender {

@@ -243,7 +243,7 @@ func TestBusyGroupGetsCombinedCards(t *testing.T) {
 		}
 	}
 	// Route them all before the sender starts, so the burst is there at once.
-	c := &queue.Consumer{Client: e.rdb, Stream: e.store.Keys().Inbound(), Group: queue.InboundGroup, Name: "r", Handle: e.desk.HandleInbound, Delete: true}
+	c := e.desk.RouterWorker("r", 0, 0)
 	rctx, stop := context.WithCancel(ctx)
 	go func() { _ = c.Run(rctx) }()
 	eventually(t, 20*time.Second, "100 inquiries", func() bool {

@@ -62,8 +62,7 @@ func (h *harness) startWorkers(t *testing.T, n int) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{}, n)
 	for i := range n {
-		c := &queue.Consumer{Client: h.rdb, Stream: h.store.Keys().Inbound(), Group: queue.InboundGroup,
-			Name: "w" + string(rune('0'+i)), Handle: h.desk.HandleInbound, Delete: true, Block: 100 * time.Millisecond}
+		c := h.desk.RouterWorker("w"+string(rune('0'+i)), 100*time.Millisecond, 0)
 		go func() { c.Run(ctx); done <- struct{}{} }()
 	}
 	t.Cleanup(func() {
@@ -95,17 +94,9 @@ func (h *harness) handle(t *testing.T, m *queue.Inbound) {
 
 func (h *harness) outbox(t *testing.T, ch inquiry.Channel) []queue.Outbound {
 	t.Helper()
-	res, err := h.rdb.XRange(context.Background(), h.store.Keys().Outbox(ch), "-", "+").Result()
+	out, err := h.store.Outboxed(context.Background(), ch)
 	if err != nil {
 		t.Fatal(err)
-	}
-	var out []queue.Outbound
-	for _, m := range res {
-		o, err := queue.DecodeOutbound(m.Values)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, o)
 	}
 	return out
 }

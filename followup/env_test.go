@@ -135,17 +135,11 @@ func (e *env) outbox(t testing.TB) []queue.Outbound {
 	t.Helper()
 	var out []queue.Outbound
 	for _, ch := range []inquiry.Channel{inquiry.Telegram, inquiry.Email} {
-		res, err := e.rdb.XRange(context.Background(), e.store().Keys().Outbox(ch), "-", "+").Result()
+		os, err := e.store().Outboxed(context.Background(), ch)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range res {
-			o, err := queue.DecodeOutbound(m.Values)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, o)
-		}
+		out = append(out, os...)
 	}
 	return out
 }

@@ -105,11 +105,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	}
 	// Router workers, as serve runs them.
 	for i := range 2 {
-		c := &queue.Consumer{Client: rdb, Stream: store.Keys().Inbound(), Group: queue.InboundGroup,
-			Name: fmt.Sprintf("router-%d", i), Handle: d.HandleInbound, Delete: true, Block: 50 * time.Millisecond, Log: log,
-			Dead: func(ctx context.Context, id string, values map[string]any, err error) {
-				_ = store.DeadInbound(ctx, id, values, err.Error())
-			}}
+		c := d.RouterWorker(fmt.Sprintf("router-%d", i), 50*time.Millisecond, 0)
 		run(func(ctx context.Context) { _ = c.Run(ctx) })
 	}
 	so := inbox.SenderOptions{Store: store, Addr: e.smtp.Addr, TLS: "none", From: "UN Network on Migration in Iraq <" + deskMail + ">",

@@ -156,3 +156,20 @@ func (s *Store) DeadInbound(ctx context.Context, id string, values map[string]an
 		Values: []any{"inbound", raw, "reason", reason, "id", id}}).Err()
 	return unavailable(err)
 }
+
+// Outboxed returns the entries waiting in a channel's outbox, oldest first.
+func (s *Store) Outboxed(ctx context.Context, ch inquiry.Channel) ([]Outbound, error) {
+	msgs, err := s.rdb.XRange(ctx, s.keys.Outbox(ch), "-", "+").Result()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	out := make([]Outbound, 0, len(msgs))
+	for _, m := range msgs {
+		o, err := DecodeOutbound(m.Values)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}

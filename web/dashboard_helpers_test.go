@@ -136,9 +136,7 @@ func newDashEnvWith(t testing.TB, o envSetup) *dashEnv {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := &queue.Consumer{Client: rdb, Stream: store.Keys().Inbound(), Group: queue.InboundGroup, Name: fmt.Sprint("w", i),
-				Handle: d.HandleInbound, Delete: true, Block: 100 * time.Millisecond}
-			c.Run(ctx)
+			d.RouterWorker(fmt.Sprint("w", i), 100*time.Millisecond, 0).Run(ctx)
 		}()
 	}
 	do := web.DashboardOptions{Desk: d, Now: clock.Now}
@@ -205,17 +203,9 @@ func (e *dashEnv) load(t testing.TB, ref inquiry.Reference) *inquiry.Inquiry {
 // outbox returns what was queued for delivery on ch.
 func (e *dashEnv) outbox(t testing.TB, ch inquiry.Channel) []queue.Outbound {
 	t.Helper()
-	msgs, err := e.rdb.XRange(context.Background(), e.store.Keys().Outbox(ch), "-", "+").Result()
+	out, err := e.store.Outboxed(context.Background(), ch)
 	if err != nil {
 		t.Fatal(err)
-	}
-	var out []queue.Outbound
-	for _, m := range msgs {
-		o, err := queue.DecodeOutbound(m.Values)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, o)
 	}
 	return out
 }

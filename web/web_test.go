@@ -65,9 +65,7 @@ func newEnv(t testing.TB, mutate func(*config.Config)) *env {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := &queue.Consumer{Client: rdb, Stream: store.Keys().Inbound(), Group: queue.InboundGroup, Name: fmt.Sprint("w", i),
-				Handle: d.HandleInbound, Delete: true, Block: 100 * time.Millisecond}
-			c.Run(ctx)
+			d.RouterWorker(fmt.Sprint("w", i), 100*time.Millisecond, 0).Run(ctx)
 		}()
 	}
 	hs := httptest.NewServer(web.New(web.Options{Desk: d}).Handler())

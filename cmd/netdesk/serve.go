@@ -93,17 +93,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 
 	comps := []component{}
 	for i := range routerWorkers {
-		c := &queue.Consumer{
-			Client: rdb, Stream: store.Keys().Inbound(), Group: queue.InboundGroup,
-			Name: fmt.Sprintf("%s-r%d", instance, i), Handle: d.HandleInbound, Delete: true, Log: log.With("comp", "router"),
-			// A dead process's entries are taken over within 15 s (SPEC §10).
-			MinIdle: 15 * time.Second,
-			Dead: func(ctx context.Context, id string, values map[string]any, err error) {
-				if derr := store.DeadInbound(ctx, id, values, err.Error()); derr != nil {
-					log.Error("inbound dead letter not stored", "id", id, "err", derr)
-				}
-			},
-		}
+		// A dead process's entries are taken over within 15 s (SPEC §10).
+		c := d.RouterWorker(fmt.Sprintf("%s-r%d", instance, i), 0, 15*time.Second)
 		comps = append(comps, component{name: "router", run: c.Run})
 	}
 	extra, webhook, err := channels(ctx, cfg, d, store, instance, log)
