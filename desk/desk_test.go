@@ -3,7 +3,9 @@ package desk_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -447,5 +449,58 @@ func TestWebInquiryContinuesByEmail(t *testing.T) {
 		Subject: "Re: " + reply.Subject, Text: "me too", MessageID: "<r2@x.org>", Thread: []string{reply.MessageID}})
 	if q, _ = h.store.Load(ctx, "NM-WEB001"); len(q.Messages) != 3 {
 		t.Error("a stranger's mail joined the web inquiry")
+	}
+}
+
+// Two workers taking a person's first two messages at the same moment must
+// not open two inquiries: the second one's transaction sees the new
+// conversation and joins it.
+func TestConcurrentFirstMessagesOpenOneInquiry(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	const people, each = 12, 6
+	// Workers first, waiting on the stream: each read then takes the one
+	// or two entries just added, so a person's messages spread over them.
+	h.startWorkers(t, 4)
+	var wg sync.WaitGroup
+	for p := range people {
+		wg.Go(func() {
+			for i := range each {
+				m := &queue.Inbound{ID: fmt.Sprintf("tg:%d:%d", p, i), Channel: inquiry.Telegram,
+					Address: fmt.Sprint(9000 + p), Text: fmt.Sprintf("message %d about food baskets", i), At: h.clock.t}
+				if _, err := h.store.Enqueue(ctx, "", "", m); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	stored := func() (inquiries, messages int) {
+		refs, err := h.rdb.ZRange(ctx, h.store.Keys().All(), 0, -1).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range refs {
+			q, err := h.store.Load(ctx, inquiry.Reference(r))
+			if err != nil {
+				t.Fatal(err)
+			}
+			messages += len(q.Messages)
+		}
+		return len(refs), messages
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, n := stored(); n == people*each {
+			break
+		}
+		if time.Now().After(deadline) {
+			_, n := stored()
+			t.Fatalf("%d of %d messages stored", n, people*each)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n, _ := stored(); n != people {
+		t.Errorf("%d inquiries for %d people, want one each", n, people)
 	}
 }

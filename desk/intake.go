@@ -135,30 +135,35 @@ func (d *Desk) HandleInbound(ctx context.Context, _ string, values map[string]an
 // transaction that would store it (Create and Update watch its marker).
 func (d *Desk) take(ctx context.Context, m *queue.Inbound) error {
 	dec := d.router.Route(m.Text, m.Language)
-	if target, err := d.conversationFor(ctx, m); err != nil {
+	target, seen, err := d.conversationFor(ctx, m)
+	if err != nil {
 		return err
-	} else if target != nil {
+	}
+	if target != nil {
 		if target.CanReopen(m.At, d.cfg.Followups.ReopenWindow.D()) {
 			return d.append(ctx, target.Reference, m, dec)
 		}
-		return d.create(ctx, m, dec, target.Reference)
+		return d.create(ctx, m, dec, target.Reference, seen)
 	}
-	return d.create(ctx, m, dec, "")
+	return d.create(ctx, m, dec, "", seen)
 }
 
 // conversationFor finds the inquiry a message continues, if any: the
 // person's current Telegram conversation, or the email thread it answers
 // (by [REF] in the subject or by Message-ID) when the sender takes part in it.
-func (d *Desk) conversationFor(ctx context.Context, m *queue.Inbound) (*inquiry.Inquiry, error) {
+// seen is the person's Telegram conversation pointer as read, which a new
+// inquiry's transaction checks is still there.
+func (d *Desk) conversationFor(ctx context.Context, m *queue.Inbound) (q *inquiry.Inquiry, seen inquiry.Reference, err error) {
 	var candidates []inquiry.Reference
 	switch m.Channel {
 	case inquiry.Telegram:
 		ref, ok, err := d.store.Conversation(ctx, inquiry.Telegram, m.Address)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		if ok {
 			candidates = append(candidates, ref)
+			seen = ref
 		}
 	case inquiry.Email:
 		if ref, ok := inquiry.FindReference(m.Subject); ok {
@@ -167,14 +172,14 @@ func (d *Desk) conversationFor(ctx context.Context, m *queue.Inbound) (*inquiry.
 		for _, id := range m.Thread {
 			ref, ok, err := d.store.ThreadReference(ctx, id)
 			if err != nil {
-				return nil, err
+				return nil, "", err
 			}
 			if ok {
 				candidates = append(candidates, ref)
 			}
 		}
 	default:
-		return nil, nil
+		return nil, "", nil
 	}
 	for _, ref := range candidates {
 		q, err := d.store.Load(ctx, ref)
@@ -182,14 +187,14 @@ func (d *Desk) conversationFor(ctx context.Context, m *queue.Inbound) (*inquiry.
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		if q.Erased || !sameContact(q.Contact, m) {
 			continue // a forwarded thread or someone else's reference: not theirs
 		}
-		return q, nil
+		return q, seen, nil
 	}
-	return nil, nil
+	return nil, seen, nil
 }
 
 func (d *Desk) message(m *queue.Inbound) inquiry.Message {
@@ -203,7 +208,7 @@ func (d *Desk) message(m *queue.Inbound) inquiry.Message {
 	}
 }
 
-func (d *Desk) create(ctx context.Context, m *queue.Inbound, dec router.Decision, linked inquiry.Reference) error {
+func (d *Desk) create(ctx context.Context, m *queue.Inbound, dec router.Decision, linked, seen inquiry.Reference) error {
 	ref := m.Reference
 	if ref == "" {
 		ref = inquiry.NewReference(d.rand)
@@ -232,7 +237,7 @@ func (d *Desk) create(ctx context.Context, m *queue.Inbound, dec router.Decision
 		eff.AddAudit(m.At, "system", "linked", "continues "+string(linked))
 	}
 	if m.Channel == inquiry.Telegram {
-		eff.Conversation = &queue.Conversation{Channel: m.Channel, Address: m.Address}
+		eff.Conversation = &queue.Conversation{Channel: m.Channel, Address: m.Address, Expect: seen}
 	}
 	if m.MessageID != "" {
 		eff.MessageIDs = append(eff.MessageIDs, m.MessageID)

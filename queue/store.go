@@ -112,6 +112,10 @@ type Conversation struct {
 	Channel inquiry.Channel
 	Address string
 	Clear   bool
+	// Expect is the reference the caller saw there ("" for none). Create
+	// fails with ErrRetry when it has changed since, so two workers taking
+	// a person's first two messages at once cannot open two inquiries.
+	Expect inquiry.Reference
 }
 
 // Audit adds an audit entry.
@@ -191,11 +195,14 @@ func (s *Store) Create(ctx context.Context, q *inquiry.Inquiry, eff *Effects) er
 	}
 	err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
 		// Both checks in one round trip: this is the intake's hot path.
-		var done *redis.StringCmd
+		var done, conv *redis.StringCmd
 		var exists *redis.IntCmd
 		_, err := tx.Pipelined(ctx, func(p redis.Pipeliner) error {
 			if eff.Processed != "" {
 				done = p.Get(ctx, s.keys.Processed(eff.Processed))
+			}
+			if c := eff.Conversation; c != nil && !c.Clear {
+				conv = p.Get(ctx, s.keys.Conversation(c.Channel, c.Address))
 			}
 			exists = p.Exists(ctx, s.keys.Inquiry(q.Reference))
 			return nil
@@ -208,6 +215,9 @@ func (s *Store) Create(ctx context.Context, q *inquiry.Inquiry, eff *Effects) er
 		}
 		if exists.Val() > 0 {
 			return ErrRetry
+		}
+		if conv != nil && inquiry.Reference(conv.Val()) != eff.Conversation.Expect {
+			return ErrRetry // the person's conversation moved on: decide again
 		}
 		q.Version = 0
 		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
