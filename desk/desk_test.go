@@ -467,7 +467,8 @@ func TestConcurrentFirstMessagesOpenOneInquiry(t *testing.T) {
 		wg.Go(func() {
 			for i := range each {
 				m := &queue.Inbound{ID: fmt.Sprintf("tg:%d:%d", p, i), Channel: inquiry.Telegram,
-					Address: fmt.Sprint(9000 + p), Text: fmt.Sprintf("message %d about food baskets", i), At: h.clock.t}
+					Address: fmt.Sprint(9000 + p), Text: fmt.Sprintf("message %d about food baskets", i), At: h.clock.t,
+					TelegramMessage: 100 + i}
 				if _, err := h.store.Enqueue(ctx, "", "", m); err != nil {
 					t.Error(err)
 				}
@@ -475,17 +476,25 @@ func TestConcurrentFirstMessagesOpenOneInquiry(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	var disordered []string
 	stored := func() (inquiries, messages int) {
 		refs, err := h.rdb.ZRange(ctx, h.store.Keys().All(), 0, -1).Result()
 		if err != nil {
 			t.Fatal(err)
 		}
+		disordered = nil
 		for _, r := range refs {
 			q, err := h.store.Load(ctx, inquiry.Reference(r))
 			if err != nil {
 				t.Fatal(err)
 			}
 			messages += len(q.Messages)
+			for i, m := range q.Messages {
+				if i > 0 && m.Seq < q.Messages[i-1].Seq {
+					disordered = append(disordered, r)
+					break
+				}
+			}
 		}
 		return len(refs), messages
 	}
@@ -502,5 +511,34 @@ func TestConcurrentFirstMessagesOpenOneInquiry(t *testing.T) {
 	}
 	if n, _ := stored(); n != people {
 		t.Errorf("%d inquiries for %d people, want one each", n, people)
+	}
+	if len(disordered) > 0 {
+		t.Errorf("messages stored out of the order they were written in %v", disordered)
+	}
+}
+
+// A message overtaken by a later one (two workers, or a redelivery) is put
+// back in its place, in Redis as well as in memory.
+func TestOvertakenMessageKeepsItsPlace(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	for _, m := range []struct {
+		id   string
+		seq  int
+		text string
+	}{{"tg:1", 10, "first"}, {"tg:3", 12, "third"}, {"tg:2", 11, "second"}} {
+		h.handle(t, &queue.Inbound{ID: m.id, Channel: inquiry.Telegram, Address: "555", Text: m.text + " about food", TelegramMessage: m.seq})
+	}
+	ref, _, _ := h.store.Conversation(ctx, inquiry.Telegram, "555")
+	q, err := h.store.Load(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range q.Messages {
+		got = append(got, strings.Fields(m.Text)[0])
+	}
+	if strings.Join(got, " ") != "first second third" {
+		t.Errorf("conversation order %v", got)
 	}
 }

@@ -90,8 +90,10 @@ func (d *Desk) checkInReply(q *inquiry.Inquiry, m *queue.Inbound) (*queue.Effect
 	}
 	msg := d.message(m)
 	msg.Direction = inquiry.In
-	q.Messages = append(q.Messages, msg)
-	q.LastInAt = m.At
+	eff.RewriteMessages = !q.Insert(msg)
+	if m.At.After(q.LastInAt) {
+		q.LastInAt = m.At
+	}
 	eff.AddAudit(m.At, "system", "message_in", "channel="+string(m.Channel)+" (answer to the check-in)")
 	if m.MessageID != "" {
 		eff.MessageIDs = append(eff.MessageIDs, m.MessageID)

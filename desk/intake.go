@@ -205,6 +205,7 @@ func (d *Desk) message(m *queue.Inbound) inquiry.Message {
 	return inquiry.Message{
 		ID: queue.NewID(), Direction: inquiry.In, Channel: m.Channel, Author: author,
 		Text: m.Text, At: m.At, Attachments: m.Attachments, Flagged: m.Flagged,
+		Seq: int64(m.TelegramMessage),
 	}
 }
 
@@ -271,7 +272,7 @@ func (d *Desk) append(ctx context.Context, ref inquiry.Reference, m *queue.Inbou
 		eff := &queue.Effects{}
 		wasClosed := q.Status == inquiry.Closed || q.Status == inquiry.Answered
 		msg := d.message(m)
-		q.AddIncoming(msg)
+		eff.RewriteMessages = !q.AddIncoming(msg) // a quicker message overtook this one
 		eff.AddAudit(m.At, "system", "message_in", "channel="+string(m.Channel))
 		if wasClosed {
 			eff.AddAudit(m.At, "system", "reopened", "new message from the person")

@@ -61,6 +61,10 @@ type Message struct {
 	// Flagged marks a message staff should look at by hand (for example mail
 	// that could not be parsed and is kept as raw text).
 	Flagged bool `json:"flagged,omitempty"`
+	// Seq is the channel's own order of the person's messages (Telegram's
+	// per-chat message_id): router workers may take two quick messages in
+	// either order, and Seq puts them back in the order they were written.
+	Seq int64 `json:"seq,omitempty"`
 }
 
 // Contact is how to reach the person back through their own channel.

@@ -3,6 +3,7 @@ package inquiry
 import (
 	"bytes"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -109,5 +110,39 @@ func TestErrorCode(t *testing.T) {
 	}
 	if ErrorMessage(bytes.ErrTooLarge) != "internal error" {
 		t.Error("internal errors must not leak their text")
+	}
+}
+
+func TestInsertKeepsThePersonsOrder(t *testing.T) {
+	at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	in := func(seq int64, text string) Message {
+		return Message{Direction: In, Channel: Telegram, Text: text, Seq: seq, At: at}
+	}
+	out := Message{Direction: Out, Channel: Telegram, Text: "staff answer", At: at}
+	cases := []struct {
+		name     string
+		stored   []Message
+		add      Message
+		want     string
+		appended bool
+	}{
+		{"in order", []Message{in(1, "a")}, in(2, "b"), "a b", true},
+		{"overtaken once", []Message{in(1, "a"), in(3, "c")}, in(2, "b"), "a b c", false},
+		{"overtaken twice", []Message{in(1, "a"), in(3, "c"), in(4, "d")}, in(2, "b"), "a b c d", false},
+		{"never before staff", []Message{in(1, "a"), out, in(5, "e")}, in(2, "b"), "a staff answer b e", false},
+		{"staff last", []Message{in(3, "c"), out}, in(2, "b"), "c staff answer b", true},
+		{"no seq (web, email)", []Message{in(3, "c")}, Message{Direction: In, Channel: Telegram, Text: "x", At: at}, "c x", true},
+		{"other channel", []Message{{Direction: In, Channel: Email, Text: "m", Seq: 9}}, in(2, "b"), "m b", true},
+	}
+	for _, c := range cases {
+		q := &Inquiry{Messages: append([]Message{}, c.stored...)}
+		got := q.Insert(c.add)
+		var texts []string
+		for _, m := range q.Messages {
+			texts = append(texts, m.Text)
+		}
+		if strings.Join(texts, " ") != c.want || got != c.appended {
+			t.Errorf("%s: %q appended=%t, want %q appended=%t", c.name, strings.Join(texts, " "), got, c.want, c.appended)
+		}
 	}
 }

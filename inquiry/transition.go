@@ -85,12 +85,16 @@ func (q *Inquiry) Reopen(now time.Time) {
 	q.UpdatedAt = now
 }
 
-// AddIncoming appends a message from the person. An answered or closed
-// inquiry goes back to the agency; a claimed one stays with its assignee.
-func (q *Inquiry) AddIncoming(m Message) {
+// AddIncoming adds a message from the person. An answered or closed
+// inquiry is reopened (the caller checks the reopen window first).
+// It reports false when the message had to go before ones already stored
+// (see Insert): the caller must then rewrite the stored conversation.
+func (q *Inquiry) AddIncoming(m Message) (appended bool) {
 	m.Direction = In
-	q.Messages = append(q.Messages, m)
-	q.LastInAt = m.At
+	appended = q.Insert(m)
+	if m.At.After(q.LastInAt) {
+		q.LastInAt = m.At
+	}
 	q.UpdatedAt = m.At
 	q.CheckInAt = time.Time{}
 	if q.Status == Answered || q.Status == Closed {
@@ -99,6 +103,24 @@ func (q *Inquiry) AddIncoming(m Message) {
 			q.Status = Claimed
 		}
 	}
+	return appended
+}
+
+// Insert adds an incoming message in the order the person wrote it: before
+// the trailing incoming messages with a higher Seq, never before anything
+// staff sent (their order is what the person saw). It reports whether the
+// message simply went at the end.
+func (q *Inquiry) Insert(m Message) (appended bool) {
+	i := len(q.Messages)
+	for m.Seq > 0 && i > 0 {
+		prev := q.Messages[i-1]
+		if prev.Direction != In || prev.Channel != m.Channel || prev.Seq <= m.Seq {
+			break
+		}
+		i--
+	}
+	q.Messages = slices.Insert(q.Messages, i, m)
+	return i == len(q.Messages)-1
 }
 
 // CanReopen reports whether a closed inquiry may take a new message, or
