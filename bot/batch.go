@@ -30,6 +30,7 @@ type batchItem struct {
 	urgent   bool
 	followup bool
 	excerpt  string
+	status   string // what staff did, when redrawn (statusLine)
 }
 
 // excerptLen is how much of a message a combined card shows.
@@ -134,8 +135,25 @@ func (s *Sender) describe(ctx context.Context, it *batchItem) {
 		}
 	}
 	if q.Erased {
-		it.excerpt = "(erased at the person's request)"
+		it.excerpt = "(personal data erased)"
 	}
+	it.status = s.statusLine(q)
+}
+
+// statusLine is the footer line a card gets for what staff did, rebuilt
+// from the inquiry when a combined message is drawn again.
+func (s *Sender) statusLine(q *inquiry.Inquiry) string {
+	who := q.Assignee
+	if st, ok := s.cfg.StaffByID(q.Assignee); ok && st.Name != "" {
+		who = st.Name
+	}
+	switch {
+	case q.Status == inquiry.Closed:
+		return "Closed"
+	case who != "":
+		return "Claimed by " + who
+	}
+	return ""
 }
 
 func lastParagraph(s string) string {

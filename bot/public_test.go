@@ -11,6 +11,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/unmigration-iraq/netdesk/bot/bottest"
+	"github.com/unmigration-iraq/netdesk/desk"
 	"github.com/unmigration-iraq/netdesk/inquiry"
 )
 
@@ -130,6 +131,32 @@ func TestStatusNewAndForget(t *testing.T) {
 		_, kb, _ := e.fake.Message(person, confirm.MessageID)
 		return kb == nil
 	})
+}
+
+// An erasure does not leave the person's words in the staff group: the
+// card is edited to say only that it was erased, and loses its buttons.
+func TestForgetBlanksTheStaffCard(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	const person = 42010
+	e.fake.PersonText(person, "en", "My employer kept my wages for months, I am Karim from Erbil")
+	q := e.inquiryOf(person)
+	card := e.cardFor(groupILO, q.Reference)
+	if !strings.Contains(card.Text, "Karim from Erbil") {
+		t.Fatalf("card text %q", card.Text)
+	}
+	e.fake.PersonText(person, "en", "/forget")
+	confirm := e.waitText(person, "This will erase everything")
+	e.fake.Press(person, person, confirm.MessageID, "forget:yes")
+	e.waitText(person, "Everything we held about you has been erased")
+	eventually(t, 10*time.Second, "the card blanked", func() bool {
+		text, kb, _ := e.fake.Message(groupILO, card.MessageID)
+		return text == desk.ErasedCard(q.Reference) && kb == nil
+	})
+	for _, s := range e.fake.Sent() {
+		if s.Method == "sendMessage" && s.ChatID == groupILO && s.MessageID != card.MessageID && strings.Contains(s.Text, "Karim") {
+			t.Errorf("another group message still shows the text: %q", s.Text)
+		}
+	}
 }
 
 func TestForgetNoKeepsEverything(t *testing.T) {

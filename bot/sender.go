@@ -15,6 +15,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/unmigration-iraq/netdesk/config"
+	"github.com/unmigration-iraq/netdesk/desk"
 	"github.com/unmigration-iraq/netdesk/inquiry"
 	"github.com/unmigration-iraq/netdesk/queue"
 )
@@ -414,6 +415,9 @@ func (s *Sender) sendOne(ctx context.Context, e *entry, st sendState) (time.Dura
 	if st.state == "sending" {
 		s.inDoubt(ctx, e)
 	}
+	if err := s.current(ctx, o); err != nil {
+		return time.Second, nil
+	}
 	var parts []string
 	if o.EditMessage != 0 {
 		parts = []string{Clip(o.Text, MaxText)}
@@ -425,7 +429,7 @@ func (s *Sender) sendOne(ctx context.Context, e *entry, st sendState) (time.Dura
 	if err := s.setState(ctx, []string{o.ID}, "state", "sending", "part", p); err != nil {
 		return time.Second, nil
 	}
-	var markup *tgbotapi.InlineKeyboardMarkup
+	var markup *tgbotapi.InlineKeyboardMarkup // none: an edit removes the buttons
 	if p == len(parts)-1 && len(o.Buttons) > 0 {
 		markup = keyboard(o.Buttons)
 	}
@@ -461,6 +465,43 @@ func (s *Sender) sendOne(ctx context.Context, e *entry, st sendState) (time.Dura
 		return s.interval(o), []*entry{e}
 	}
 	return s.failed(ctx, []*entry{e}, err, st.tries)
+}
+
+// current brings a staff-group entry up to date with an erasure that came
+// after it was queued: a card of an erased inquiry says only that, and a
+// combined message that showed it is drawn again without its text.
+func (s *Sender) current(ctx context.Context, o *queue.Outbound) error {
+	switch {
+	case o.Kind == "blank_card":
+		refs, err := s.store.CardRefs(ctx, o.To, o.EditMessage)
+		if err != nil || len(refs) < 2 {
+			return err
+		}
+		items := make([]*batchItem, len(refs))
+		for i, ref := range refs {
+			items[i] = &batchItem{ref: ref, entries: []*entry{{o: queue.Outbound{Text: o.Text}}}}
+			s.describe(ctx, items[i])
+		}
+		text, n := renderBatch(items)
+		for _, it := range items[:n] {
+			if it.status != "" {
+				text = withStatus(text, it.ref, it.status)
+			}
+		}
+		o.Text, o.Buttons = text, batchRows(refs[:n])
+	case isGroup(o) && (o.Kind == "card" || o.Kind == "followup_card") && o.Reference != "":
+		q, err := s.store.Load(ctx, o.Reference)
+		if inquiry.ErrorCode(err) == inquiry.ENOTFOUND {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if q.Erased {
+			o.Text, o.Buttons = desk.ErasedCard(o.Reference), nil
+		}
+	}
+	return nil
 }
 
 func (s *Sender) markSent(ctx context.Context, e *entry) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/unmigration-iraq/netdesk/bot/bottest"
+	"github.com/unmigration-iraq/netdesk/config"
 	"github.com/unmigration-iraq/netdesk/inquiry"
 	"github.com/unmigration-iraq/netdesk/queue"
 )
@@ -321,6 +322,30 @@ func TestBusyGroupGetsCombinedCards(t *testing.T) {
 	if q := e.load(inquiry.Reference(ref)); q.Assignee != "omar" {
 		t.Errorf("%s assignee %q", ref, q.Assignee)
 	}
+	// Erasing one of them redraws the combined message without its text;
+	// the others stay listed, with their buttons.
+	data = *first.Markup.InlineKeyboard[2][0].CallbackData
+	erased, _ := strings.CutPrefix(data, "claim:")
+	admin := config.Staff{ID: "root", Agency: "SECRETARIAT", Role: config.RoleAdmin}
+	if err := e.desk.Erase(ctx, admin, inquiry.Reference(erased)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 15*time.Second, "the combined message redrawn without the erased text", func() bool {
+		text, kb, _ := e.fake.Message(groupWFP, first.MessageID)
+		block := blockOf(text, erased)
+		return strings.Contains(block, "personal data erased") && !strings.Contains(block, "food baskets") &&
+			strings.Count(text, "We need food baskets") == 4 && strings.Contains(text, ref+" — Claimed by Omar") && kb != nil && len(kb.InlineKeyboard) == 5
+	})
+}
+
+// blockOf returns the lines of a combined message about one reference.
+func blockOf(text, ref string) string {
+	for _, b := range strings.Split(text, "\n\n") {
+		if strings.Contains(b, ref) {
+			return b
+		}
+	}
+	return ""
 }
 
 func TestRenderBatchStaysWithinTelegramLimits(t *testing.T) {

@@ -180,7 +180,7 @@ func (d *Desk) retain(ctx context.Context, q *inquiry.Inquiry, eff *queue.Effect
 	q.Erase(now)
 	eff.AddAudit(now, "retention", "erased", "closed longer than the retention period")
 	eff.Count["followup:retention_erased"]++
-	return nil
+	return d.blankCards(ctx, q.Reference, eff)
 }
 
 // followUpVars fill the staff follow-up templates. They hold no personal

@@ -2,6 +2,7 @@ package desk_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -520,6 +521,12 @@ func TestRetentionErases(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	ref := h.telegramInquiry(t, "600", "food rations stopped in Mosul")
+	// The bot posted its card, and later a combined message listing it.
+	for _, id := range []int{77, 91} {
+		if err := h.store.RememberCard(ctx, "-1005", id, []inquiry.Reference{ref}, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
 	h.desk.Close(ctx, wfpAgent, ref)
 	closed := h.clock.t
 	before, _ := h.store.Counters(ctx)
@@ -563,6 +570,16 @@ func TestRetentionErases(t *testing.T) {
 	}
 	if ts, _ := h.store.DueTimers(ctx, ref); len(ts) != 0 {
 		t.Errorf("timers after erasure: %v", ts)
+	}
+	// Both staff-group messages are blanked.
+	var blanked []int
+	for _, o := range h.outbox(t, inquiry.Telegram) {
+		if o.Kind == "blank_card" && o.Reference == ref && o.To == "-1005" && o.Text == desk.ErasedCard(ref) {
+			blanked = append(blanked, o.EditMessage)
+		}
+	}
+	if !slices.Equal(blanked, []int{77, 91}) {
+		t.Errorf("blanked card messages %v, want [77 91]", blanked)
 	}
 }
 

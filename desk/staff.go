@@ -196,8 +196,33 @@ func (d *Desk) erase(ctx context.Context, actor string, ref inquiry.Reference) (
 		}
 		q.Erase(d.now())
 		eff.AddAudit(d.now(), actor, "erased", "")
-		return eff, nil
+		return eff, d.blankCards(ctx, q.Reference, eff)
 	})
+}
+
+// ErasedCard is what a staff-group card of an erased inquiry says instead.
+func ErasedCard(ref inquiry.Reference) string {
+	return string(ref) + " — personal data erased; the text is no longer shown."
+}
+
+// blankCards queues an edit of every staff-group message that showed the
+// inquiry, so an erasure does not leave the person's words in the groups.
+// Mail already sent to an agency cannot be recalled.
+func (d *Desk) blankCards(ctx context.Context, ref inquiry.Reference, eff *queue.Effects) error {
+	if !d.channels.Telegram {
+		return nil
+	}
+	posts, err := d.store.CardsOf(ctx, ref)
+	if err != nil {
+		return err
+	}
+	for _, p := range posts {
+		eff.Outbox = append(eff.Outbox, queue.Outbound{
+			ID: queue.NewID(), Channel: inquiry.Telegram, Kind: "blank_card", Reference: ref,
+			To: p.Chat, Group: true, EditMessage: p.MessageID, Text: ErasedCard(ref), Created: d.now(),
+		})
+	}
+	return nil
 }
 
 // Forget erases everything the desk holds about a person on a channel

@@ -1,8 +1,11 @@
 package queue
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -73,12 +76,49 @@ func (s *Store) SetStateField(ctx context.Context, name, field string, value any
 
 // RememberCard records the inquiries a staff-group message shows, so a
 // staff reply to it, or a button on it, reaches them.
+// Each inquiry also lists its cards (CardsOf), for an erasure to blank.
 func (s *Store) RememberCard(ctx context.Context, chat string, msgID int, refs []inquiry.Reference, ttl time.Duration) error {
 	v := make([]string, len(refs))
 	for i, r := range refs {
 		v[i] = string(r)
 	}
-	return unavailable(s.rdb.Set(ctx, s.keys.CardMessage(chat, msgID), strings.Join(v, " "), ttl).Err())
+	post := chat + ":" + strconv.Itoa(msgID)
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, s.keys.CardMessage(chat, msgID), strings.Join(v, " "), ttl)
+		for _, r := range refs {
+			p.SAdd(ctx, s.keys.InquiryCards(r), post)
+			p.Expire(ctx, s.keys.InquiryCards(r), ttl)
+		}
+		return nil
+	})
+	return unavailable(err)
+}
+
+// CardPost is one message the bot posted in a staff group.
+type CardPost struct {
+	Chat      string
+	MessageID int
+}
+
+// CardsOf returns the staff-group messages that show an inquiry.
+func (s *Store) CardsOf(ctx context.Context, ref inquiry.Reference) ([]CardPost, error) {
+	members, err := s.rdb.SMembers(ctx, s.keys.InquiryCards(ref)).Result()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	posts := make([]CardPost, 0, len(members))
+	for _, m := range members {
+		i := strings.LastIndexByte(m, ':')
+		id, err := strconv.Atoi(m[i+1:])
+		if i <= 0 || err != nil {
+			continue
+		}
+		posts = append(posts, CardPost{Chat: m[:i], MessageID: id})
+	}
+	slices.SortFunc(posts, func(a, b CardPost) int {
+		return cmp.Or(strings.Compare(a.Chat, b.Chat), cmp.Compare(a.MessageID, b.MessageID))
+	})
+	return posts, nil
 }
 
 // CardRefs returns the inquiries a staff-group message shows (none when it

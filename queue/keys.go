@@ -179,6 +179,10 @@ func (k Keys) CardMessage(chat string, messageID int) string {
 	return k.p + "tgcard:" + chat + ":" + strconv.Itoa(messageID)
 }
 
+// InquiryCards lists the staff-group messages ("chat:message_id") that show
+// an inquiry, so an erasure can blank them.
+func (k Keys) InquiryCards(ref inquiry.Reference) string { return k.p + "tgcards:" + string(ref) }
+
 func hashed(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:12])
