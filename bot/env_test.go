@@ -184,8 +184,11 @@ func (e *env) run(fn func(context.Context) error) {
 }
 
 // eventually waits for cond, polling (Redis state has no change feed).
+// The timeout is what a quiet machine needs; bottest.Slack stretches it for
+// a CI machine that runs every package's race-detector tests at once.
 func eventually(tb testing.TB, timeout time.Duration, what string, cond func() bool) {
 	tb.Helper()
+	timeout *= bottest.Slack
 	deadline := time.Now().Add(timeout)
 	for !cond() {
 		if time.Now().After(deadline) {

@@ -353,9 +353,15 @@ func (f *Fake) Message(chat int64, id int) (string, *tgbotapi.InlineKeyboardMark
 	return s.text, s.markup, true
 }
 
+// Slack multiplies every wait's timeout: waits end as soon as their
+// condition holds, so a generous limit costs nothing on a quiet machine and
+// spares a loaded CI machine false failures.
+const Slack = 3
+
 // Wait waits until cond holds over what was sent, or fails the test.
 func (f *Fake) Wait(tb testing.TB, timeout time.Duration, what string, cond func(sent []Sent) bool) []Sent {
 	tb.Helper()
+	timeout *= Slack
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
