@@ -275,7 +275,7 @@ func (c *Client) GetMe(ctx context.Context) (tgbotapi.User, error) {
 }
 
 // allowedUpdates are the update kinds the bot asks for.
-var allowedUpdates = []string{"message", "callback_query"}
+var allowedUpdates = []string{"message", "edited_message", "callback_query"}
 
 // GetUpdates long-polls for updates from offset, waiting up to timeout.
 func (c *Client) GetUpdates(ctx context.Context, offset int, timeout time.Duration, limit int) ([]tgbotapi.Update, error) {

@@ -79,6 +79,14 @@ func (b *Bot) Take(ctx context.Context, u tgbotapi.Update) error {
 			}
 			return b.once(ctx, id, func() error { return b.staffMessage(ctx, id, ag, m) })
 		}
+	case u.EditedMessage != nil && u.EditedMessage.Chat != nil && u.EditedMessage.Chat.Type == "private":
+		// A person corrected a message: the new text joins the inquiry as a
+		// message of its own. Edits in groups change nothing.
+		m := u.EditedMessage
+		if (m.From != nil && m.From.IsBot) || strings.HasPrefix(m.Text, "/") {
+			return nil
+		}
+		return b.personMessage(ctx, id, strconv.FormatInt(m.Chat.ID, 10), m, true)
 	case u.CallbackQuery != nil && u.CallbackQuery.From != nil:
 		cb := u.CallbackQuery
 		if cb.Message == nil || cb.Message.Chat == nil {

@@ -48,13 +48,13 @@ func (b *Bot) private(ctx context.Context, id string, m *tgbotapi.Message) error
 				}}, id, "forget")
 		})
 	}
-	return b.personMessage(ctx, id, chat, m)
+	return b.personMessage(ctx, id, chat, m, false)
 }
 
 // personMessage puts a person's message on the inbound stream: the router
 // workers turn it into an inquiry, or add it to the person's open one, and
 // queue the ack (and the safety message, when urgent).
-func (b *Bot) personMessage(ctx context.Context, id, chat string, m *tgbotapi.Message) error {
+func (b *Bot) personMessage(ctx context.Context, id, chat string, m *tgbotapi.Message, edited bool) error {
 	text, atts := content(m)
 	if text == "" {
 		return nil // a sticker, a poll, a service message: nothing to answer
@@ -70,6 +70,10 @@ func (b *Bot) personMessage(ctx context.Context, id, chat string, m *tgbotapi.Me
 	in := &queue.Inbound{
 		ID: Source + ":" + id, Channel: inquiry.Telegram, Address: chat, Name: name(m.From),
 		Language: p.lang, Text: text, At: at, Attachments: atts, TelegramMessage: m.MessageID,
+		Edited: edited,
+	}
+	if edited && m.EditDate != 0 {
+		in.At = time.Unix(int64(m.EditDate), 0)
 	}
 	added, err := b.store.Enqueue(ctx, Source, id, in)
 	if err != nil {

@@ -159,6 +159,38 @@ func TestForgetBlanksTheStaffCard(t *testing.T) {
 	}
 }
 
+// A corrected message is added as a message of its own, marked edited,
+// and staff are told; a replayed edit changes nothing; an edit of a
+// command does nothing.
+func TestEditedMessageJoinsTheInquiry(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	const person = 42011
+	_, msgID := e.fake.PersonMessage(person, "en", tgbotapi.Message{Text: "My employer has not paid me since Agust"})
+	q := e.inquiryOf(person)
+	e.cardFor(groupILO, q.Reference)
+	upd := e.fake.PersonEdit(person, "en", msgID, "My employer has not paid me since August, three months now")
+	eventually(t, 10*time.Second, "the edit on the inquiry", func() bool { return len(e.load(q.Reference).Messages) == 2 })
+	m := e.load(q.Reference).Messages[1]
+	if !m.Edited || m.Direction != inquiry.In || !strings.Contains(m.Text, "three months") {
+		t.Errorf("edited message stored as %+v", m)
+	}
+	e.waitText(groupILO, "✏️ (edited) My employer has not paid me since August")
+	// The same update again, and an edit of a command: nothing more.
+	e.fake.Redeliver(upd)
+	_, cmdID := e.fake.PersonMessage(person, "en", tgbotapi.Message{Text: "/status"})
+	e.waitText(person, string(q.Reference))
+	e.fake.PersonEdit(person, "en", cmdID, "/new")
+	e.fake.PersonText(person, "en", "and my contract ends next week")
+	eventually(t, 10*time.Second, "the next message", func() bool { return len(e.load(q.Reference).Messages) == 3 })
+	e.taken()
+	if n := len(e.load(q.Reference).Messages); n != 3 {
+		t.Errorf("%d messages after a replayed edit and an edited command, want 3", n)
+	}
+	if !e.seen(upd.UpdateID) {
+		t.Errorf("the edit update was not recorded as taken")
+	}
+}
+
 func TestForgetNoKeepsEverything(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	const person = 42004

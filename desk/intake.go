@@ -202,11 +202,15 @@ func (d *Desk) message(m *queue.Inbound) inquiry.Message {
 	if author == "" {
 		author = "person"
 	}
-	return inquiry.Message{
+	msg := inquiry.Message{
 		ID: queue.NewID(), Direction: inquiry.In, Channel: m.Channel, Author: author,
 		Text: m.Text, At: m.At, Attachments: m.Attachments, Flagged: m.Flagged,
-		Seq: int64(m.TelegramMessage),
+		Seq: int64(m.TelegramMessage), Edited: m.Edited,
 	}
+	if m.Edited {
+		msg.Seq = 0 // a correction goes last, where staff will see it
+	}
+	return msg
 }
 
 func (d *Desk) create(ctx context.Context, m *queue.Inbound, dec router.Decision, linked, seen inquiry.Reference) error {

@@ -115,6 +115,9 @@ func (d *Desk) cardVars(q *inquiry.Inquiry, msg inquiry.Message) map[string]stri
 		urgent = "🚨 URGENT — "
 	}
 	text := msg.Text
+	if msg.Edited {
+		text = "✏️ (edited) " + text
+	}
 	if len(msg.Attachments) > 0 {
 		text += fmt.Sprintf("\n[%d attachment(s)]", len(msg.Attachments))
 	}

@@ -65,6 +65,10 @@ type Message struct {
 	// per-chat message_id): router workers may take two quick messages in
 	// either order, and Seq puts them back in the order they were written.
 	Seq int64 `json:"seq,omitempty"`
+	// Edited marks the new text of a message the person changed after
+	// sending it; it is added as a message of its own, so staff who read
+	// the first version see the change, and nothing is rewritten.
+	Edited bool `json:"edited,omitempty"`
 }
 
 // Contact is how to reach the person back through their own channel.

@@ -38,6 +38,9 @@ type Inbound struct {
 	Flagged bool `json:"flagged,omitempty"`
 	// TelegramMessage is the person's message id, for answering in thread.
 	TelegramMessage int `json:"tg_message,omitempty"`
+	// Edited marks the new text of a message the person changed after
+	// sending it (Telegram's edited_message).
+	Edited bool `json:"edited,omitempty"`
 }
 
 const inboundField = "m"

@@ -58,6 +58,7 @@ var uiText = map[string]dict{
 		"badge.overdue":   "Overdue",
 		"badge.sensitive": "Sensitive",
 		"badge.flagged":   "Check by hand",
+		"badge.edited":    "Edited",
 		"badge.erased":    "Erased",
 
 		"f.agency":  "Agency",
@@ -122,6 +123,7 @@ var uiText = map[string]dict{
 		"inq.closed":       "This inquiry is closed. A new message from the person reopens it.",
 		"inq.erased":       "The personal data of this inquiry was erased.",
 		"inq.flagged":      "This message could not be read normally and is shown as raw text.",
+		"inq.edited":       "The person changed an earlier message; this is its new text.",
 
 		"done.claimed":  "You claimed this inquiry.",
 		"done.replied":  "Your reply is queued and will be delivered through the person's own channel.",
@@ -261,6 +263,7 @@ var uiText = map[string]dict{
 		"badge.overdue":   "متأخر",
 		"badge.sensitive": "حسّاس",
 		"badge.flagged":   "يحتاج مراجعة يدوية",
+		"badge.edited":    "معدّلة",
 		"badge.erased":    "ممسوح",
 
 		"f.agency":  "الوكالة",
@@ -325,6 +328,7 @@ var uiText = map[string]dict{
 		"inq.closed":       "هذا الاستفسار مغلق. أي رسالة جديدة من الشخص تعيد فتحه.",
 		"inq.erased":       "مُسحت البيانات الشخصية لهذا الاستفسار.",
 		"inq.flagged":      "تعذّرت قراءة هذه الرسالة بالشكل المعتاد فعُرضت كنص خام.",
+		"inq.edited":       "عدّل الشخص رسالة سابقة؛ هذا نصها الجديد.",
 
 		"done.claimed":  "استلمتَ هذا الاستفسار.",
 		"done.replied":  "ردّك في قائمة الإرسال وسيصل إلى الشخص عبر قناته.",

@@ -169,6 +169,7 @@ type messageItem struct {
 	Text        string
 	Erased      bool
 	Flagged     bool
+	Edited      bool
 	Attachments []attachmentItem
 }
 
@@ -256,7 +257,7 @@ func (d *Dashboard) showInquiry(w http.ResponseWriter, r *http.Request, p *page,
 	}
 	for _, m := range q.Messages {
 		it := messageItem{In: m.Direction == inquiry.In, Channel: p.Label("channel", string(m.Channel)), ChannelID: string(m.Channel),
-			When: d.when(p, m.At), ISO: m.At.UTC().Format(time.RFC3339), Text: m.Text, Erased: q.Erased && m.Text == "", Flagged: m.Flagged}
+			When: d.when(p, m.At), ISO: m.At.UTC().Format(time.RFC3339), Text: m.Text, Erased: q.Erased && m.Text == "", Flagged: m.Flagged, Edited: m.Edited}
 		switch {
 		case it.In && (m.Author == "" || m.Author == "person"):
 			it.Author = p.T("actor.person")

@@ -65,6 +65,7 @@ type messageView struct {
 	At          time.Time            `json:"at"`
 	Attachments []inquiry.Attachment `json:"attachments,omitempty"`
 	Flagged     bool                 `json:"flagged,omitempty"`
+	Edited      bool                 `json:"edited,omitempty"`
 }
 
 func (s *Server) view(q *inquiry.Inquiry) inquiryView {
@@ -82,7 +83,7 @@ func (s *Server) view(q *inquiry.Inquiry) inquiryView {
 		v.Matched = []string{}
 	}
 	for _, m := range q.Messages {
-		v.Messages = append(v.Messages, messageView{m.Direction, m.Channel, m.Author, m.Text, m.At, m.Attachments, m.Flagged})
+		v.Messages = append(v.Messages, messageView{m.Direction, m.Channel, m.Author, m.Text, m.At, m.Attachments, m.Flagged, m.Edited})
 	}
 	return v
 }
@@ -184,7 +185,7 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, a desk.Actor) err
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{
 		"reference": q.Reference, "status": q.Status, "queued": true,
-		"message": messageView{msg.Direction, msg.Channel, msg.Author, msg.Text, msg.At, nil, false},
+		"message": messageView{msg.Direction, msg.Channel, msg.Author, msg.Text, msg.At, nil, false, false},
 	})
 	return nil
 }

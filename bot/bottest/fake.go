@@ -204,6 +204,18 @@ func (f *Fake) PersonMessage(user int64, lang string, m tgbotapi.Message) (int, 
 	return f.Push(tgbotapi.Update{Message: &m}), m.MessageID
 }
 
+// PersonEdit queues the person's edit of their message msgID to text and
+// returns the update (to redeliver it).
+func (f *Fake) PersonEdit(user int64, lang string, msgID int, text string) tgbotapi.Update {
+	now := int(time.Now().Unix())
+	m := tgbotapi.Message{MessageID: msgID, Text: text, Date: now, EditDate: now,
+		Chat: &tgbotapi.Chat{ID: user, Type: "private", FirstName: fmt.Sprintf("Person%d", user)},
+		From: &tgbotapi.User{ID: user, FirstName: fmt.Sprintf("Person%d", user), LanguageCode: lang}}
+	u := tgbotapi.Update{EditedMessage: &m}
+	u.UpdateID = f.Push(u)
+	return u
+}
+
 // PersonText queues a text from a person.
 func (f *Fake) PersonText(user int64, lang, text string) int {
 	id, _ := f.PersonMessage(user, lang, tgbotapi.Message{Text: text})
