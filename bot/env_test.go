@@ -175,6 +175,12 @@ func newEnv(tb testing.TB, o envOptions) *env {
 	return e
 }
 
+// stop ends the env's background components and waits for them.
+func (e *env) stop() {
+	e.cancel()
+	e.wg.Wait()
+}
+
 func (e *env) run(fn func(context.Context) error) {
 	e.wg.Add(1)
 	go func() {

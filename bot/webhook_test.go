@@ -60,7 +60,9 @@ func TestWebhookSecretAndDurability(t *testing.T) {
 		t.Errorf("%d messages after a replayed webhook call", n)
 	}
 
-	// Redis down: 503, so Telegram delivers again later.
+	// Redis down: 503, so Telegram delivers again later. (The workers stop
+	// first: they would only retry and fill the log.)
+	e.stop()
 	e.redis.Stop()
 	body2, _ := json.Marshal(personUpdate(49002, "Another question"))
 	if w := post(h, "s3cret-token_1", string(body2)); w.Code != http.StatusServiceUnavailable {
