@@ -60,6 +60,7 @@ scores after tuning are not:
 	blind3    (60)     90%    100%   95%    6/12    0/48      95/100/100%       12/12   0/48
 	blind4    (45)     80%    87%    73%    6/12    0/33      87/87/80%         12/12   0/33
 	blind5    (60)     100%   95%    100%   10/12   0/48      100/100/100%      12/12   0/48
+	blind6    (90)     90%    100%   93%    7/12    0/78      100/100/97%       12/12   0/78
 
 blind1 was written before any of the changes above; blind2 after the larger
 training set, the keyword/model vote and the negation handling; blind3 after
@@ -102,6 +103,24 @@ probability for two choking texts in urgent_test.go. Five urgent examples of
 strangling, in other words, were added to data/urgent_examples.tsv, along
 with five calm wage-withholding ones: "they fired me and kept my last salary"
 had reached p=0.84.
+
+blind6 was written by a helper that never saw this package, its keywords or
+its training sentences (only the dev set and the topic table), after the
+blind5 round: 30 messages a language, 2 a topic, 4 urgent. Its first run
+missed five urgent messages: violence in the present progressive ("the
+foreman is beating two workers"), armed men taking men from a camp by force
+(مسلحين ... ياخذون ... بالقوة), a boy taken by strangers (أخذوه ناس غرباء), a
+girl held in a hotel whom a man "will sell tomorrow" (دەیفرۆشێت), a boy a man
+led away (پیاوێک بردوویەتی). The round added those cue families in general
+form (is/are + beating/hitting/attacking/whipping; بالقوه/مسلحين/غرباء + the
+taking verbs; victim + دەیفرۆشێت/دەیفرۆشن and + بردوویەتی), journalist-protection
+phrases (which take "journalists" away from press, as "safety of
+journalists" does), Iraqi forced-marriage verb forms (ديزوجني ...) as
+gbv_health keywords, and 24 training sentences (threats from in-laws over
+leaving a husband, cash-for-work clearing rubble, home production growing
+into a workshop). The one miss left is honest ambiguity: a Sorani small
+"project" (پرۆژەی بچووک, a livelihoods keyword) that should become a
+"factory" (کارگە) goes to development, not industry.
 
 heldout's one false urgent is "my father wants to marry off my 13 year old
 sister to an old man", which the urgency model flags and its writer labelled

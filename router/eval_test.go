@@ -21,7 +21,7 @@ const (
 var evalFiles = []string{
 	devFile, heldoutFile, "testdata/heldout2.jsonl", "testdata/heldout3.jsonl",
 	"testdata/blind1.jsonl", "testdata/blind2.jsonl", "testdata/blind3.jsonl", "testdata/blind4.jsonl",
-	"testdata/blind5.jsonl",
+	"testdata/blind5.jsonl", "testdata/blind6.jsonl",
 }
 
 type evalResult struct {
@@ -127,6 +127,7 @@ func TestHeldoutAccuracy(t *testing.T) {
 		// target, kept as a guard against getting worse. See doc.go.
 		{"testdata/blind4.jsonl", 0.80},
 		{"testdata/blind5.jsonl", 0.95},
+		{"testdata/blind6.jsonl", 0.95},
 	} {
 		res := evaluate(r, readExamples(t, tc.file), false)
 		res.log(t, tc.file)
