@@ -189,6 +189,15 @@ func TestEnvironment(t *testing.T) {
 		{map[string]string{"NETDESK_IMAP_ADDR": "127.0.0.1:143", "NETDESK_IMAP_TLS": "maybe", "NETDESK_IMAP_USER": "u"}, `env NETDESK_IMAP_TLS: "maybe" must be one of`},
 		{map[string]string{"NETDESK_SMTP_ADDR": "127.0.0.1:25"}, "env NETDESK_SMTP_FROM"},
 		{map[string]string{"NETDESK_LOG_LEVEL": "loud"}, "env NETDESK_LOG_LEVEL"},
+		{map[string]string{"NETDESK_MAIL_OAUTH2_CLIENT_ID": "app"}, "env NETDESK_MAIL_OAUTH2_CLIENT_ID: is set but NETDESK_MAIL_OAUTH2_TOKEN_URL is not"},
+		{map[string]string{"NETDESK_IMAP_ADDR": "outlook.office365.com:993", "NETDESK_IMAP_USER": "desk@example.org",
+			"NETDESK_MAIL_OAUTH2_TOKEN_URL": "login.example/token", "NETDESK_MAIL_OAUTH2_CLIENT_ID": "app"}, "env NETDESK_MAIL_OAUTH2_TOKEN_URL: must be an https URL"},
+		{map[string]string{"NETDESK_IMAP_ADDR": "outlook.office365.com:993", "NETDESK_IMAP_USER": "desk@example.org",
+			"NETDESK_MAIL_OAUTH2_TOKEN_URL": "http://login.example/token", "NETDESK_MAIL_OAUTH2_CLIENT_ID": "app"}, "the client secret would go in clear"},
+		{map[string]string{"NETDESK_IMAP_ADDR": "outlook.office365.com:993", "NETDESK_IMAP_USER": "desk@example.org",
+			"NETDESK_MAIL_OAUTH2_TOKEN_URL": "https://login.example/token"}, "env NETDESK_MAIL_OAUTH2_CLIENT_ID: is required"},
+		{map[string]string{"NETDESK_IMAP_ADDR": "outlook.office365.com:993", "NETDESK_IMAP_USER": "desk@example.org", "NETDESK_IMAP_PASSWORD": "pw",
+			"NETDESK_MAIL_OAUTH2_TOKEN_URL": "https://login.example/token", "NETDESK_MAIL_OAUTH2_CLIENT_ID": "app"}, "is set but unused"},
 	}
 	for _, b := range bad {
 		_, err := Load("", env(b.env))
@@ -204,6 +213,21 @@ func TestEnvironment(t *testing.T) {
 	}
 	if c.Env.SMTPTLS != "auto" {
 		t.Errorf("SMTP TLS on loopback = %q, want auto", c.Env.SMTPTLS)
+	}
+	// OAuth2 for both, and IMAP by OAuth2 beside an SMTP relay with a password.
+	c, err = Load("", env(map[string]string{"NETDESK_IMAP_ADDR": "outlook.office365.com:993", "NETDESK_IMAP_USER": "desk@example.org",
+		"NETDESK_SMTP_ADDR": "smtp.office365.com:587", "NETDESK_SMTP_USER": "desk@example.org", "NETDESK_SMTP_FROM": "desk@example.org",
+		"NETDESK_MAIL_OAUTH2_TOKEN_URL": "https://login.microsoftonline.com/tenant/oauth2/v2.0/token", "NETDESK_MAIL_OAUTH2_CLIENT_ID": "app",
+		"NETDESK_MAIL_OAUTH2_CLIENT_SECRET": "s", "NETDESK_MAIL_OAUTH2_SCOPES": "https://outlook.office365.com/.default"}))
+	if err != nil || !c.Env.IMAPOAuth2() || !c.Env.SMTPOAuth2() || len(c.Env.MailOAuth2.Scopes) != 1 {
+		t.Errorf("OAuth2 for IMAP and SMTP: %v %+v", err, c.Env.MailOAuth2.Scopes)
+	}
+	c, err = Load("", env(map[string]string{"NETDESK_IMAP_ADDR": "imap.gmail.com:993", "NETDESK_IMAP_USER": "desk@example.org",
+		"NETDESK_SMTP_ADDR": "relay.example.org:587", "NETDESK_SMTP_USER": "desk", "NETDESK_SMTP_PASSWORD": "pw", "NETDESK_SMTP_FROM": "desk@example.org",
+		"NETDESK_MAIL_OAUTH2_TOKEN_URL": "https://oauth2.googleapis.com/token", "NETDESK_MAIL_OAUTH2_CLIENT_ID": "app",
+		"NETDESK_MAIL_OAUTH2_REFRESH_TOKEN": "r"}))
+	if err != nil || !c.Env.IMAPOAuth2() || c.Env.SMTPOAuth2() {
+		t.Errorf("OAuth2 for IMAP, password for SMTP: %v", err)
 	}
 	_, err = Load("", env(map[string]string{"NETDESK_TELEGRAM_TOKEN": "123456:SECRET with space"}))
 	if err == nil || strings.Contains(err.Error(), "SECRET") {

@@ -29,9 +29,33 @@ type Env struct {
 	SMTPTLS                          string
 	SMTPFrom                         string
 
+	// MailOAuth2 logs IMAP and SMTP in with XOAUTH2 where no password is
+	// set (Microsoft 365, Google).
+	MailOAuth2 OAuth2
+
 	LogLevel string
 	// AllowInsecure lets IMAP/SMTP without TLS talk to a non-loopback host.
 	AllowInsecure bool
+}
+
+// OAuth2 is where the mail login gets its access tokens
+// (NETDESK_MAIL_OAUTH2_*). RefreshToken empty: the client-credentials grant.
+type OAuth2 struct {
+	TokenURL, ClientID, ClientSecret, RefreshToken string
+	Scopes                                         []string
+}
+
+// Enabled reports whether tokens are configured.
+func (o OAuth2) Enabled() bool { return o.TokenURL != "" }
+
+// IMAPOAuth2 reports whether the mailbox logs in with XOAUTH2: OAuth2 is
+// set up and no IMAP password is given.
+func (e Env) IMAPOAuth2() bool { return e.MailOAuth2.Enabled() && e.IMAPPassword == "" }
+
+// SMTPOAuth2 reports whether SMTP logs in with XOAUTH2: OAuth2 is set up,
+// a user is given and no SMTP password.
+func (e Env) SMTPOAuth2() bool {
+	return e.MailOAuth2.Enabled() && e.SMTPUser != "" && e.SMTPPassword == ""
 }
 
 // TelegramEnabled reports whether the bot runs.
@@ -70,8 +94,15 @@ func loadEnv(getenv func(string) string) (Env, Problems) {
 		SMTPPassword:          getenv("NETDESK_SMTP_PASSWORD"),
 		SMTPTLS:               strings.ToLower(get("NETDESK_SMTP_TLS", "")),
 		SMTPFrom:              get("NETDESK_SMTP_FROM", ""),
-		LogLevel:              strings.ToLower(get("NETDESK_LOG_LEVEL", "info")),
-		AllowInsecure:         get("NETDESK_ALLOW_INSECURE", "") == "1",
+		MailOAuth2: OAuth2{
+			TokenURL:     get("NETDESK_MAIL_OAUTH2_TOKEN_URL", ""),
+			ClientID:     get("NETDESK_MAIL_OAUTH2_CLIENT_ID", ""),
+			ClientSecret: getenv("NETDESK_MAIL_OAUTH2_CLIENT_SECRET"),
+			RefreshToken: getenv("NETDESK_MAIL_OAUTH2_REFRESH_TOKEN"),
+			Scopes:       strings.Fields(get("NETDESK_MAIL_OAUTH2_SCOPES", "")),
+		},
+		LogLevel:      strings.ToLower(get("NETDESK_LOG_LEVEL", "info")),
+		AllowInsecure: get("NETDESK_ALLOW_INSECURE", "") == "1",
 	}
 	var probs Problems
 	bad := func(k, format string, args ...any) {
@@ -147,6 +178,27 @@ func loadEnv(getenv func(string) string) (Env, Problems) {
 	if e.SMTPAddr != "" {
 		if _, err := mail.ParseAddress(e.SMTPFrom); err != nil {
 			bad("NETDESK_SMTP_FROM", "must be an address like desk@example.org when NETDESK_SMTP_ADDR is set")
+		}
+	}
+	if o := e.MailOAuth2; o.Enabled() {
+		u, err := url.Parse(o.TokenURL)
+		switch {
+		case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
+			bad("NETDESK_MAIL_OAUTH2_TOKEN_URL", "must be an https URL (the provider's token endpoint)")
+		case u.Scheme == "http" && !isLoopback(u.Hostname()) && !e.AllowInsecure:
+			bad("NETDESK_MAIL_OAUTH2_TOKEN_URL", "must be https: the client secret would go in clear to %s", u.Hostname())
+		}
+		if o.ClientID == "" {
+			bad("NETDESK_MAIL_OAUTH2_CLIENT_ID", "is required with NETDESK_MAIL_OAUTH2_TOKEN_URL")
+		}
+		if !e.IMAPOAuth2() && !e.SMTPOAuth2() {
+			bad("NETDESK_MAIL_OAUTH2_TOKEN_URL", "is set but unused: IMAP and SMTP both have a password (or no mail is configured)")
+		}
+	} else {
+		for _, k := range []string{"CLIENT_ID", "CLIENT_SECRET", "REFRESH_TOKEN", "SCOPES"} {
+			if strings.TrimSpace(getenv("NETDESK_MAIL_OAUTH2_"+k)) != "" {
+				bad("NETDESK_MAIL_OAUTH2_"+k, "is set but NETDESK_MAIL_OAUTH2_TOKEN_URL is not")
+			}
 		}
 	}
 	switch e.LogLevel {

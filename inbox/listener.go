@@ -25,6 +25,9 @@ import (
 type ListenerOptions struct {
 	// Addr is host:port of the IMAP server.
 	Addr, User, Password string
+	// Token, when set, replaces the password: the login is AUTHENTICATE
+	// XOAUTH2 with a token it returns (see OAuth2).
+	Token TokenFunc
 	// TLS is "tls" (implicit, port 993), "starttls" or "none".
 	TLS string
 	// TLSConfig is used for tls and starttls (tests pass their own CA);
@@ -261,14 +264,7 @@ func (l *Listener) connect(ctx context.Context) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("imap dial: %w", err)
 	}
-	host, _, _ := net.SplitHostPort(o.Addr)
-	tlsConfig := o.TLSConfig.Clone()
-	if tlsConfig == nil {
-		tlsConfig = &tls.Config{}
-	}
-	if tlsConfig.ServerName == "" {
-		tlsConfig.ServerName = host
-	}
+	tlsConfig := serverTLS(o.Addr, o.TLSConfig)
 	s := &session{l: l, newMail: make(chan struct{}, 1), stop: make(chan struct{})}
 	var conn net.Conn = raw
 	if o.TLS == "tls" {
@@ -312,7 +308,7 @@ func (l *Listener) connect(ctx context.Context) (*session, error) {
 			return nil, fmt.Errorf("imap greeting: %w", err)
 		}
 	}
-	if err := s.login(); err != nil {
+	if err := s.login(ctx); err != nil {
 		s.close()
 		return nil, err
 	}
@@ -390,7 +386,7 @@ func (s *session) briefly(fn func()) {
 	}
 }
 
-func (s *session) login() error {
+func (s *session) login(ctx context.Context) error {
 	o := s.l.o
 	caps, err := do(s, "CAPABILITY", func() (imap.CapSet, error) { return s.c.Caps(), nil })
 	if err != nil {
@@ -401,9 +397,19 @@ func (s *session) login() error {
 			s.l.log.Warn("imap server offers STARTTLS but NETDESK_IMAP_TLS=none: the password goes in clear")
 		}
 	}
-	if caps.Has(imap.AuthCap(sasl.Plain)) {
+	switch {
+	case o.Token != nil:
+		if !caps.Has(imap.AuthCap("XOAUTH2")) {
+			return fmt.Errorf("imap login as %s: the server does not offer AUTH=XOAUTH2 (unset the OAuth2 settings to log in with a password)", o.User)
+		}
+		token, terr := o.Token(ctx)
+		if terr != nil {
+			return fmt.Errorf("imap login as %s: %w", o.User, terr)
+		}
+		err = s.run("AUTHENTICATE XOAUTH2", func() error { return s.c.Authenticate(XOAuth2(o.User, token)) })
+	case caps.Has(imap.AuthCap(sasl.Plain)):
 		err = s.run("AUTHENTICATE PLAIN", func() error { return s.c.Authenticate(sasl.NewPlainClient("", o.User, o.Password)) })
-	} else {
+	default:
 		err = s.run("LOGIN", func() error { return s.c.Login(o.User, o.Password).Wait() })
 	}
 	if err != nil {
@@ -900,4 +906,17 @@ loop:
 		s.l.log.Debug("imap connection silent; checking it", "after", o.Watchdog)
 	}
 	return s.run("NOOP", func() error { return s.c.Noop().Wait() })
+}
+
+// serverTLS is the TLS configuration for a mail server at addr: base (nil:
+// the system roots) checked against the address's host name.
+func serverTLS(addr string, base *tls.Config) *tls.Config {
+	conf := base.Clone()
+	if conf == nil {
+		conf = &tls.Config{}
+	}
+	if conf.ServerName == "" {
+		conf.ServerName, _, _ = net.SplitHostPort(addr)
+	}
+	return conf
 }

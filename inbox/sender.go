@@ -9,10 +9,11 @@ import (
 	"log/slog"
 	"net"
 	"net/mail"
-	"net/smtp"
-	"net/textproto"
 	"strings"
 	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
 
 	"github.com/unmigration-iraq/netdesk/inquiry"
 	"github.com/unmigration-iraq/netdesk/queue"
@@ -29,6 +30,9 @@ type SenderOptions struct {
 	TLSConfig *tls.Config
 	// User and Password, when User is set, log in with AUTH PLAIN.
 	User, Password string
+	// Token, when set, replaces the password: the login is XOAUTH2 with a
+	// token it returns (see OAuth2).
+	Token TokenFunc
 	// From is the sender of every mail, "Name <address>" or an address.
 	From string
 	// Hello is the name given in EHLO (default: the From domain).
@@ -279,62 +283,34 @@ func (s *Sender) deliver(ctx context.Context, to string, msg []byte) error {
 	o := s.o
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	conn, err := o.Dialer(ctx, "tcp", o.Addr)
+	c, secure, err := s.connect(ctx)
 	if err != nil {
-		return &sendError{stage: "connect", err: err}
-	}
-	defer conn.Close()
-	deadline, _ := ctx.Deadline()
-	_ = conn.SetDeadline(deadline)
-	host, _, _ := net.SplitHostPort(o.Addr)
-	tlsConfig := o.TLSConfig.Clone()
-	if tlsConfig == nil {
-		tlsConfig = &tls.Config{}
-	}
-	if tlsConfig.ServerName == "" {
-		tlsConfig.ServerName = host
-	}
-	secure := false
-	if o.TLS == "tls" {
-		tc := tls.Client(conn, tlsConfig)
-		if err := tc.HandshakeContext(ctx); err != nil {
-			return &sendError{stage: "tls", err: err}
-		}
-		conn, secure = tc, true
-	}
-	c, err := smtp.NewClient(conn, host)
-	if err != nil {
-		return &sendError{stage: "greeting", err: err}
+		return err
 	}
 	defer c.Close()
-	if err := c.Hello(o.Hello); err != nil {
-		return &sendError{stage: "ehlo", err: err}
-	}
-	if ok, _ := c.Extension("STARTTLS"); o.TLS == "starttls" || (o.TLS == "auto" && ok) {
-		if !ok {
-			return &sendError{stage: "starttls", err: errors.New("the server does not offer STARTTLS")}
-		}
-		if err := c.StartTLS(tlsConfig); err != nil {
-			return &sendError{stage: "starttls", err: err}
-		}
-		secure = true
-	}
 	if o.User != "" {
 		if ok, _ := c.Extension("AUTH"); !ok {
 			return &sendError{stage: "auth", err: errors.New("the server does not offer AUTH")}
 		}
 		// In clear only when asked for (none), or in auto mode on loopback.
-		clearOK := o.TLS == "none" || (o.TLS == "auto" && isLoopback(host))
-		if err := c.Auth(&plainAuth{user: o.User, password: o.Password, allowed: secure || clearOK}); err != nil {
+		host, _, _ := net.SplitHostPort(o.Addr)
+		if !secure && o.TLS != "none" && !(o.TLS == "auto" && isLoopback(host)) {
+			return &sendError{stage: "auth", err: errors.New("refusing to send credentials over an unencrypted connection")}
+		}
+		auth, err := s.auth(ctx)
+		if err != nil {
+			return &sendError{stage: "auth", err: err}
+		}
+		if err := c.Auth(auth); err != nil {
 			// A login failure is the configuration's, not the message's:
 			// retried, and logged (without the password) each time.
 			return &sendError{stage: "auth", err: err}
 		}
 	}
-	if err := c.Mail(s.from.Address); err != nil {
+	if err := c.Mail(s.from.Address, nil); err != nil {
 		return replyError("mail from", err)
 	}
-	if err := c.Rcpt(to); err != nil {
+	if err := c.Rcpt(to, nil); err != nil {
 		return replyError("rcpt to", err)
 	}
 	w, err := c.Data()
@@ -351,12 +327,92 @@ func (s *Sender) deliver(ctx context.Context, to string, msg []byte) error {
 	return nil
 }
 
+// auth is the SASL login: XOAUTH2 with a fresh token when OAuth2 is set up,
+// else PLAIN with the password.
+func (s *Sender) auth(ctx context.Context) (sasl.Client, error) {
+	if s.o.Token != nil {
+		token, err := s.o.Token(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return XOAuth2(s.o.User, token), nil
+	}
+	return sasl.NewPlainClient("", s.o.User, s.o.Password), nil
+}
+
+// connect opens the SMTP session in the configured TLS mode and greets the
+// server. It reports whether the session is encrypted.
+func (s *Sender) connect(ctx context.Context) (*smtp.Client, bool, error) {
+	o := s.o
+	tlsConfig := serverTLS(o.Addr, o.TLSConfig)
+	dial := func() (net.Conn, error) {
+		conn, err := o.Dialer(ctx, "tcp", o.Addr)
+		if err != nil {
+			return nil, &sendError{stage: "connect", err: err}
+		}
+		deadline, _ := ctx.Deadline()
+		_ = conn.SetDeadline(deadline)
+		return conn, nil
+	}
+	conn, err := dial()
+	if err != nil {
+		return nil, false, err
+	}
+	switch o.TLS {
+	case "tls":
+		tc := tls.Client(conn, tlsConfig)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			return nil, false, &sendError{stage: "tls", err: err}
+		}
+		c, err := hello(smtp.NewClient(tc), o.Hello)
+		return c, true, err
+	case "starttls":
+		return startTLS(conn, tlsConfig, o.Hello)
+	}
+	c, err := hello(smtp.NewClient(conn), o.Hello)
+	if err != nil {
+		return nil, false, err
+	}
+	if ok, _ := c.Extension("STARTTLS"); !ok || o.TLS == "none" {
+		return c, false, nil
+	}
+	// auto, and the server offers STARTTLS: go-smtp upgrades only a fresh
+	// session, so this one ends and a new one starts with TLS.
+	_ = c.Quit()
+	c.Close()
+	if conn, err = dial(); err != nil {
+		return nil, false, err
+	}
+	return startTLS(conn, tlsConfig, o.Hello)
+}
+
+func startTLS(conn net.Conn, conf *tls.Config, name string) (*smtp.Client, bool, error) {
+	c, err := smtp.NewClientStartTLS(conn, conf)
+	if err != nil {
+		conn.Close()
+		return nil, false, &sendError{stage: "starttls", err: err}
+	}
+	c, err = hello(c, name)
+	return c, true, err
+}
+
+// hello introduces the desk by its own name (the From domain), which some
+// relays check.
+func hello(c *smtp.Client, name string) (*smtp.Client, error) {
+	if err := c.Hello(name); err != nil {
+		c.Close()
+		return nil, &sendError{stage: "ehlo", err: err}
+	}
+	return c, nil
+}
+
 // replyError classifies the server's answer to MAIL, RCPT or DATA: 5xx is
 // permanent for this message, anything else is tried again.
 func replyError(stage string, err error) error {
-	var te *textproto.Error
-	if errors.As(err, &te) {
-		return &sendError{stage: stage, code: te.Code, err: err, permanent: te.Code >= 500 && te.Code < 600}
+	var se *smtp.SMTPError
+	if errors.As(err, &se) {
+		return &sendError{stage: stage, code: se.Code, err: err, permanent: se.Code >= 500 && se.Code < 600}
 	}
 	return &sendError{stage: stage, err: err}
 }
@@ -367,28 +423,6 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// plainAuth is AUTH PLAIN that refuses to send the password in clear
-// unless the connection is encrypted or TLS was turned off on purpose
-// (loopback, or NETDESK_ALLOW_INSECURE).
-type plainAuth struct {
-	user, password string
-	allowed        bool
-}
-
-func (a *plainAuth) Start(_ *smtp.ServerInfo) (string, []byte, error) {
-	if !a.allowed {
-		return "", nil, errors.New("refusing to send the password over an unencrypted connection")
-	}
-	return "PLAIN", []byte("\x00" + a.user + "\x00" + a.password), nil
-}
-
-func (a *plainAuth) Next(_ []byte, more bool) ([]byte, error) {
-	if more {
-		return nil, errors.New("unexpected server challenge")
-	}
-	return nil, nil
 }
 
 // outboxField is the stream field queue.DecodeOutbound reads (a test

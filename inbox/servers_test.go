@@ -86,6 +86,9 @@ type memOptions struct {
 	// wrap wraps accepted connections (a throttle, a freezer).
 	wrap func(net.Conn) net.Conn
 	tls  bool
+	// bearer, when set, adds AUTHENTICATE XOAUTH2, taking the tokens it
+	// accepts (oauth_test.go).
+	bearer func(user, token string) bool
 }
 
 // startMemIMAP serves go-imap's in-memory server on 127.0.0.1.
@@ -104,6 +107,9 @@ func startMemIMAP(t testing.TB, o memOptions) *imapServer {
 	serverTLS := &tls.Config{Certificates: []tls.Certificate{cert}}
 	srv := imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			if o.bearer != nil {
+				return &bearerSession{user: u, accept: o.bearer}, nil, nil
+			}
 			return mem.NewSession(), nil, nil
 		},
 		Caps: o.caps, TLSConfig: serverTLS, InsecureAuth: true, Logger: discardLogger{},
@@ -399,7 +405,9 @@ type smtpServer struct {
 	reject map[string]*smtp.SMTPError
 	// tempFail answers DATA with 451 this many more times.
 	tempFail int
-	srv      *smtp.Server
+	// bearer, when set, adds AUTH XOAUTH2 (oauth_test.go).
+	bearer func(user, token string) bool
+	srv    *smtp.Server
 }
 
 type smtpMessage struct {
@@ -463,9 +471,23 @@ type smtpSession struct {
 	user string
 }
 
-func (ss *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+func (ss *smtpSession) AuthMechanisms() []string {
+	if ss.s.bearer != nil {
+		return []string{"XOAUTH2", sasl.Plain}
+	}
+	return []string{sasl.Plain}
+}
 
-func (ss *smtpSession) Auth(string) (sasl.Server, error) {
+func (ss *smtpSession) Auth(mech string) (sasl.Server, error) {
+	if mech == "XOAUTH2" && ss.s.bearer != nil {
+		return &xoauth2Server{accept: func(user, token string) bool {
+			if !ss.s.bearer(user, token) {
+				return false
+			}
+			ss.user = user
+			return true
+		}}, nil
+	}
 	return sasl.NewPlainServer(func(_, user, pass string) error {
 		if user != "mailer" || pass != "s3cret-smtp" {
 			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "bad credentials"}

@@ -17,8 +17,14 @@ func emailChannel(ctx context.Context, w wiring) ([]component, error) {
 	env := w.cfg.Env
 	log := w.log
 	var comps []component
+	// One token source for both: a token serves IMAP and SMTP alike.
+	var token inbox.TokenFunc
+	if o := env.MailOAuth2; o.Enabled() {
+		token = inbox.OAuth2(inbox.OAuth2Config{TokenURL: o.TokenURL, ClientID: o.ClientID, ClientSecret: o.ClientSecret,
+			RefreshToken: o.RefreshToken, Scopes: o.Scopes}, nil)
+	}
 	if env.IMAPEnabled() {
-		l, err := inbox.NewListener(inbox.ListenerOptions{
+		opts := inbox.ListenerOptions{
 			Addr: env.IMAPAddr, User: env.IMAPUser, Password: env.IMAPPassword, TLS: env.IMAPTLS,
 			Mailbox: env.IMAPMailbox, DoneMailbox: env.IMAPDoneMailbox,
 			Taker: &inbox.Taker{Store: w.store, Desk: w.desk, Self: ownAddresses(env.SMTPFrom), Log: log.With("comp", "imap")},
@@ -27,7 +33,11 @@ func emailChannel(ctx context.Context, w wiring) ([]component, error) {
 				MaxBytes: w.cfg.Limits.MaxEmailBytes, MaxTextChars: w.cfg.Limits.MaxTextChars,
 			},
 			Log: log,
-		})
+		}
+		if env.IMAPOAuth2() {
+			opts.Token = token
+		}
+		l, err := inbox.NewListener(opts)
 		if err != nil {
 			return nil, err
 		}
@@ -38,10 +48,14 @@ func emailChannel(ctx context.Context, w wiring) ([]component, error) {
 		}})
 	}
 	if env.SMTPEnabled() {
-		s, err := inbox.NewSender(inbox.SenderOptions{
+		opts := inbox.SenderOptions{
 			Store: w.store, Addr: env.SMTPAddr, TLS: env.SMTPTLS,
 			User: env.SMTPUser, Password: env.SMTPPassword, From: env.SMTPFrom, Log: log,
-		})
+		}
+		if env.SMTPOAuth2() {
+			opts.Token = token
+		}
+		s, err := inbox.NewSender(opts)
 		if err != nil {
 			return nil, err
 		}
