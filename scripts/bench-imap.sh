@@ -233,6 +233,8 @@ for ((r = 1; r <= RUNS; r++)); do
   TK+=("$tk")
   RT+=("$rt")
 done
+# Each run to two decimals (bc prints ".72" and nine places).
+fmt() { for x in "$@"; do printf '%.2f ' "$x"; done; }
 MBSYNC=$(printf '%s\n' "${MB[@]}" | median)
 TAKEN=$(printf '%s\n' "${TK[@]}" | median)
 ROUTED=$(printf '%s\n' "${RT[@]}" | median)
@@ -240,6 +242,6 @@ ROUTED=$(printf '%s\n' "${RT[@]}" | median)
 
 printf '\nIMAP backlog of %d messages (%s maildir) from Dovecot %s on loopback, %s cores; median of %d runs\n' \
   "$N" "$SIZE" "$("$DOVECOT" --version | cut -d' ' -f1)" "$(nproc)" "$RUNS"
-printf '  mbsync %s, copy to a maildir:                  %6.2f s   (runs: %s)\n' "$(mbsync --version | cut -d' ' -f2)" "$MBSYNC" "${MB[*]}"
-printf '  netdesk take-in (in Redis, moved to Processed):  %6.2f s   (runs: %s)  = %.2f x mbsync\n' "$TAKEN" "${TK[*]}" "$(echo "$TAKEN / $MBSYNC" | bc -l)"
-printf '  netdesk until all %d inquiries were routed:    %6.2f s   (runs: %s)\n' "$N" "$ROUTED" "${RT[*]}"
+printf '  mbsync %s, copy to a maildir:                  %6.2f s   (runs: %s)\n' "$(mbsync --version | cut -d' ' -f2)" "$MBSYNC" "$(fmt "${MB[@]}")"
+printf '  netdesk take-in (in Redis, moved to Processed):  %6.2f s   (runs: %s)  = %.2f x mbsync\n' "$TAKEN" "$(fmt "${TK[@]}")" "$(echo "$TAKEN / $MBSYNC" | bc -l)"
+printf '  netdesk until all %d inquiries were routed:    %6.2f s   (runs: %s)\n' "$N" "$ROUTED" "$(fmt "${RT[@]}")"
