@@ -378,11 +378,18 @@ func (s *Sender) connect(ctx context.Context) (*smtp.Client, bool, error) {
 		return c, false, nil
 	}
 	// auto, and the server offers STARTTLS: go-smtp upgrades only a fresh
-	// session, so this one ends and a new one starts with TLS.
+	// session, so this one ends and a new one starts with TLS. On loopback
+	// the encryption is opportunistic (RFC 7435): a local relay's
+	// self-signed certificate (Debian's Postfix offers STARTTLS with a
+	// snakeoil one) is not checked, as the connection never leaves the
+	// machine; starttls and tls always check.
 	_ = c.Quit()
 	c.Close()
 	if conn, err = dial(); err != nil {
 		return nil, false, err
+	}
+	if host, _, _ := net.SplitHostPort(o.Addr); isLoopback(host) {
+		tlsConfig.InsecureSkipVerify = true
 	}
 	return startTLS(conn, tlsConfig, o.Hello)
 }

@@ -166,6 +166,32 @@ func TestSenderModes(t *testing.T) {
 			}
 		})
 	}
+	// auto on loopback: a relay's certificate nobody signed (Debian's
+	// Postfix) still gets TLS; starttls refuses it and retries.
+	for _, mode := range []string{"auto", "starttls"} {
+		t.Run(mode+"-untrusted-loopback", func(t *testing.T) {
+			srv := startSMTP(t, serverTLS)
+			var logs syncBuffer
+			e := newEnv(t, envOptions{noListener: true, sender: func(o *inbox.SenderOptions) {
+				o.Addr, o.TLS, o.TLSConfig, o.User, o.Password = srv.Addr, mode, nil, "mailer", "s3cret-smtp"
+				o.MaxAttempts = 100
+				o.Log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			}})
+			e.smtp = srv
+			e.send(outbound("person@example.org", "x"))
+			if mode == "starttls" {
+				waitFor(t, 10*time.Second, "two refused attempts", func() bool { return strings.Count(logs.String(), "will retry") >= 2 })
+				if n := len(srv.received()); n != 0 {
+					t.Errorf("starttls accepted an untrusted certificate (%d delivered)", n)
+				}
+				return
+			}
+			waitFor(t, 10*time.Second, "delivery", func() bool { return len(srv.to("person@example.org")) == 1 })
+			if got := srv.to("person@example.org")[0]; !got.TLS || got.Auth != "mailer" {
+				t.Errorf("TLS %v auth %q", got.TLS, got.Auth)
+			}
+		})
+	}
 	t.Run("wrong-password", func(t *testing.T) {
 		srv := startSMTP(t, serverTLS)
 		var logs syncBuffer
