@@ -113,7 +113,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	}
 	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 	log.Info("netdesk serving", "addr", ln.Addr().String(), "network", cfg.Network.Name, "config", cfg.Source,
-		"telegram", cfg.Env.TelegramEnabled(), "imap", cfg.Env.IMAPEnabled(), "smtp", cfg.Env.SMTPEnabled(), "version", version)
+		"telegram", cfg.Env.TelegramEnabled(), "imap", cfg.Env.IMAPEnabled(), "smtp", cfg.Env.SMTPEnabled(),
+		"mail_oauth2", cfg.Env.IMAPOAuth2() || cfg.Env.SMTPOAuth2(), "version", version)
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
