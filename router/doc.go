@@ -61,6 +61,7 @@ scores after tuning are not:
 	blind4    (45)     80%    87%    73%    6/12    0/33      87/87/80%         12/12   0/33
 	blind5    (60)     100%   95%    100%   10/12   0/48      100/100/100%      12/12   0/48
 	blind6    (90)     90%    100%   93%    7/12    0/78      100/100/97%       12/12   0/78
+	blind7    (72)     75%    71%    67%    17/36   2/36      83/75/75%         36/36   0/36
 
 blind1 was written before any of the changes above; blind2 after the larger
 training set, the keyword/model vote and the negation handling; blind3 after
@@ -121,6 +122,28 @@ leaving a husband, cash-for-work clearing rubble, home production growing
 into a workshop). The one miss left is honest ambiguity: a Sorani small
 "project" (پرۆژەی بچووک, a livelihoods keyword) that should become a
 "factory" (کارگە) goes to development, not industry.
+
+blind7, by another helper that never saw the package, is an urgency test:
+12 urgent and 12 hard calm messages a language, the danger told without
+its usual words (the madam took the key and the windows have bars; the
+water broke and there is a lot of blood; the sheikh is writing the
+contract; the driver will "give us to the man who paid"), and calm ones
+that name the same harms as past or general ("ISIS took my brothers in
+2014", "two years ago my father tried to marry me off"). Its first run
+flagged 17 of 36 urgent messages and 2 calm ones: the honest measure of
+urgency on wordings nobody anticipated, and the reason the safety message
+must never depend on the router alone (staff see every new inquiry). The
+round added a rule, not only cues: a cue with a past date near it (years
+ago, last year, in 2014, قبل سنتين, ساڵێک لەمەوبەر) and no word of now near it
+(now, tonight, again, هسه, ئێستا) is calmed (past.go; "for two years", من
+سنتين, is still going on and stays urgent). Cue families for the kinds it
+showed (confinement through the key, door or truck; heavy bleeding in
+childbirth; the means of self-harm in hand; names read out by armed men;
+a marriage contract written now; a person to be handed over; a gun drawn;
+a child carried over a border), 12 urgent and 3 calm model examples in new
+words, and childbirth and marriage-contract keywords for gbv_health. Its
+agency labels for a danger told without a subject are often debatable;
+its floor in the tests is 75%.
 
 heldout's one false urgent is "my father wants to marry off my 13 year old
 sister to an old man", which the urgency model flags and its writer labelled

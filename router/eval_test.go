@@ -21,7 +21,7 @@ const (
 var evalFiles = []string{
 	devFile, heldoutFile, "testdata/heldout2.jsonl", "testdata/heldout3.jsonl",
 	"testdata/blind1.jsonl", "testdata/blind2.jsonl", "testdata/blind3.jsonl", "testdata/blind4.jsonl",
-	"testdata/blind5.jsonl", "testdata/blind6.jsonl",
+	"testdata/blind5.jsonl", "testdata/blind6.jsonl", "testdata/blind7.jsonl",
 }
 
 type evalResult struct {
@@ -128,6 +128,10 @@ func TestHeldoutAccuracy(t *testing.T) {
 		{"testdata/blind4.jsonl", 0.80},
 		{"testdata/blind5.jsonl", 0.95},
 		{"testdata/blind6.jsonl", 0.95},
+		// Written to test urgency in indirect words (half urgent, half hard
+		// calm): its agency labels for a danger told without its subject
+		// (a locked door, pills in hand) are often debatable. A guard.
+		{"testdata/blind7.jsonl", 0.75},
 	} {
 		res := evaluate(r, readExamples(t, tc.file), false)
 		res.log(t, tc.file)

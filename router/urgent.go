@@ -90,7 +90,7 @@ func addUrgentCues(m *matcher) error {
 // one cancelled, the urgency model may still flag the text.
 func (r *Router) urgentCues(toks []string, feats []int32, hits []hit) (cues, calmed []string) {
 	cues, calmed = urgentHits(r.m, toks, hits)
-	if len(cues) == 0 && len(calmed) == 0 && len(toks) >= minUrgentModelWords {
+	if len(cues) == 0 && len(calmed) == 0 && len(toks) >= minUrgentModelWords && longPast(toks) == "" {
 		if post, known := r.urgency.posteriorRows(feats, r.joint.rows[1]); known > 0 && post[1] >= urgentModelP {
 			cues = append(cues, fmt.Sprintf("urgent:model p=%.2f", post[1]))
 		}
@@ -112,6 +112,10 @@ func urgentHits(m *matcher, toks []string, hits []hit) (cues, calmed []string) {
 		}
 		if neg := negated(toks, h.pos, p.lang); neg != "" {
 			calmed = append(calmed, "not urgent: "+p.lang+":"+p.raw+" negated by "+neg)
+			continue
+		}
+		if past := pastAt(toks, h.pos); past != "" {
+			calmed = append(calmed, "not urgent: "+p.lang+":"+p.raw+" long past ("+past+")")
 			continue
 		}
 		cues = append(cues, "urgent:"+p.lang+":"+p.raw)

@@ -113,3 +113,33 @@ func TestUrgencyModel(t *testing.T) {
 		}
 	}
 }
+
+// A cue dated in the past with nothing of now near it is calmed; a word of
+// now near the cue keeps it urgent, however old the rest of the story.
+func TestUrgencyLongPast(t *testing.T) {
+	r := newDefault(t)
+	for _, tc := range []struct {
+		text   string
+		urgent bool
+	}{
+		{"ISIS took my two brothers in 2014 and we never found out what happened. Is any office still helping families?", false},
+		{"Two years ago my father tried to marry me off at 15. I ran to my aunt and I'm fine now, I want to study", false},
+		{"Last year my husband beat me badly, I left him and need work", false},
+		{"قبل ثلاث سنين هددوني بالقتل بسبب شغلي، هسه مستقر ببغداد وأريد وظيفة", false},
+		{"ساڵێک لەمەوبەر مێردەکەم لێی دەدام، جیابوومەتەوە و کار دەگەڕێم", false},
+		// now, tonight, again near the cue: urgent
+		{"Two years ago he beat me, and now he is beating me again", true},
+		{"He hit me last year and tonight he says he will kill me", true},
+		{"قبل سنتين ضربني، وهسه رجع يضربني", true},
+		{"ساڵێک لەمەوبەر لێی دەدام و ئێستا دیسان لێم دەدات", true},
+		// "for two years" is still going on
+		{"من سنتين زوجي يضربني كل يوم", true},
+	} {
+		if d := r.Route(tc.text, ""); d.Urgent != tc.urgent {
+			t.Errorf("%q: urgent %v, want %v %v", tc.text, d.Urgent, tc.urgent, d.Matched)
+		}
+	}
+	if got := pastAt(tokens("in 2014 isis took my brothers"), 3); got != "in 2014" {
+		t.Errorf("pastAt = %q", got)
+	}
+}
