@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"github.com/unmigration-iraq/netdesk/config"
 	"github.com/unmigration-iraq/netdesk/inquiry"
 	"github.com/unmigration-iraq/netdesk/internal/redistest"
+	"github.com/unmigration-iraq/netdesk/internal/testbin"
 	"github.com/unmigration-iraq/netdesk/queue"
 )
 
@@ -37,12 +37,8 @@ func TestCrashLosesAndDuplicatesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills netdesk serve; skipped with -short")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "netdesk")
-	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, "github.com/unmigration-iraq/netdesk/cmd/netdesk")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testbin.Netdesk(t)
+	dir := t.TempDir() // the serve logs
 	rs := redistest.Start(t)
 	rdb := rs.Client(t)
 	fake := bottest.New(t, bottest.Options{GlobalPerSecond: 200, PrivatePerSecond: 1, GroupPerMinute: 600})

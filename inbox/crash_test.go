@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/unmigration-iraq/netdesk/inquiry"
 	"github.com/unmigration-iraq/netdesk/internal/redistest"
+	"github.com/unmigration-iraq/netdesk/internal/testbin"
 	"github.com/unmigration-iraq/netdesk/queue"
 )
 
@@ -53,17 +53,6 @@ func (c slowMove) Read(p []byte) (int, error) {
 		time.Sleep(time.Second)
 	}
 	return n, err
-}
-
-// buildNetdesk builds the netdesk binary into a temporary directory.
-func buildNetdesk(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "netdesk")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/unmigration-iraq/netdesk/cmd/netdesk")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
 }
 
 // process is a running `netdesk serve`.
@@ -118,7 +107,7 @@ func TestCrashMidBacklog(t *testing.T) {
 	direct := srv // the test's own connections are throttled too; they are small
 	direct.deliver(t, "INBOX", raws...)
 
-	bin := buildNetdesk(t)
+	bin := testbin.Netdesk(t)
 	env := []string{
 		"NETDESK_REDIS_URL=" + rs.URL, "NETDESK_REDIS_PREFIX=crash", "NETDESK_HTTP_ADDR=127.0.0.1:0",
 		"NETDESK_IMAP_ADDR=" + srv.Addr, "NETDESK_IMAP_USER=" + imapUser, "NETDESK_IMAP_PASSWORD=" + imapPass,

@@ -18,36 +18,10 @@ import (
 
 	"github.com/unmigration-iraq/netdesk/inquiry"
 	"github.com/unmigration-iraq/netdesk/internal/redistest"
+	"github.com/unmigration-iraq/netdesk/internal/testbin"
 	"github.com/unmigration-iraq/netdesk/queue"
 	"github.com/unmigration-iraq/netdesk/web"
 )
-
-// buildBinary compiles netdesk once per test binary run.
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-func netdeskBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "netdesk-bin")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "netdesk")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
 
 func freeAddr(t *testing.T) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -66,7 +40,7 @@ type process struct {
 
 func startServe(t *testing.T, env []string, addr string) *process {
 	t.Helper()
-	cmd := exec.Command(netdeskBinary(t), "serve")
+	cmd := exec.Command(testbin.Netdesk(t), "serve")
 	cmd.Env = append(os.Environ(), env...)
 	logs := &strings.Builder{}
 	var mu sync.Mutex
