@@ -217,6 +217,14 @@ func notModified(err error) bool {
 	return errors.As(err, &f) && f.Code == http.StatusBadRequest && strings.Contains(f.Reason, "message is not modified")
 }
 
+// editGone reports an edit of a message that is no longer there to change
+// (staff deleted it, or the chat was cleared).
+func editGone(err error) bool {
+	var f *FailedError
+	return errors.As(err, &f) && f.Code == http.StatusBadRequest &&
+		(strings.Contains(f.Reason, "message to edit not found") || strings.Contains(f.Reason, "message can't be edited"))
+}
+
 // Requests. The library's request configs build form parameters through
 // unexported methods, so the JSON bodies are spelled out here.
 

@@ -144,6 +144,11 @@ func TestForgetBlanksTheStaffCard(t *testing.T) {
 	if !strings.Contains(card.Text, "Karim from Erbil") {
 		t.Fatalf("card text %q", card.Text)
 	}
+	// A second card that staff have since deleted from the group: nothing
+	// to blank there, and no failure either.
+	if err := e.store.RememberCard(context.Background(), fmt.Sprint(groupILO), 999999, []inquiry.Reference{q.Reference}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
 	e.fake.PersonText(person, "en", "/forget")
 	confirm := e.waitText(person, "This will erase everything")
 	e.fake.Press(person, person, confirm.MessageID, "forget:yes")
@@ -152,6 +157,14 @@ func TestForgetBlanksTheStaffCard(t *testing.T) {
 		text, kb, _ := e.fake.Message(groupILO, card.MessageID)
 		return text == desk.ErasedCard(q.Reference) && kb == nil
 	})
+	eventually(t, 10*time.Second, "the deleted card's edit refused", func() bool { return e.fake.Refused() >= 1 })
+	// The group's messages go out in order: once a later card is there, the
+	// refused edit was dealt with.
+	e.fake.PersonText(person+1, "en", "My employer did not pay overtime")
+	e.cardFor(groupILO, e.inquiryOf(person+1).Reference)
+	if n, _ := e.rdb.XLen(context.Background(), e.store.Keys().DeadLetters()).Result(); n != 0 {
+		t.Errorf("%d dead letters: a card staff deleted is nothing to fail on", n)
+	}
 	for _, s := range e.fake.Sent() {
 		if s.Method == "sendMessage" && s.ChatID == groupILO && s.MessageID != card.MessageID && strings.Contains(s.Text, "Karim") {
 			t.Errorf("another group message still shows the text: %q", s.Text)

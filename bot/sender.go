@@ -439,8 +439,8 @@ func (s *Sender) sendOne(ctx context.Context, e *entry, st sendState) (time.Dura
 	var err error
 	if o.EditMessage != 0 {
 		err = s.api.EditText(rctx, EditMessageText{ChatID: o.To, MessageID: o.EditMessage, Text: parts[p], ReplyMarkup: markup})
-		if notModified(err) {
-			err = nil
+		if notModified(err) || (o.Kind == "blank_card" && editGone(err)) {
+			err = nil // already as wanted; or a card staff deleted: nothing left to blank
 		}
 	} else {
 		m := SendMessage{ChatID: o.To, Text: parts[p], ReplyMarkup: markup}
