@@ -61,7 +61,8 @@ scores after tuning are not:
 	blind4    (45)     80%    87%    73%    6/12    0/33      87/87/80%         12/12   0/33
 	blind5    (60)     100%   95%    100%   10/12   0/48      100/100/100%      12/12   0/48
 	blind6    (90)     90%    100%   93%    7/12    0/78      100/100/97%       12/12   0/78
-	blind7    (72)     75%    71%    67%    17/36   2/36      83/75/75%         36/36   0/36
+	blind7    (72)     75%    71%    67%    17/36   2/36      79/75/79%         36/36   0/36
+	blind8    (90)     97%    97%    90%    10/12   0/78      100/100/100%      12/12   0/78
 
 blind1 was written before any of the changes above; blind2 after the larger
 training set, the keyword/model vote and the negation handling; blind3 after
@@ -144,6 +145,18 @@ a child carried over a border), 12 urgent and 3 calm model examples in new
 words, and childbirth and marriage-contract keywords for gbv_health. Its
 agency labels for a danger told without a subject are often debatable;
 its floor in the tests is 75%.
+
+blind8, by a third helper, in the plain style of the dev set (15 topics
+in each language, 4 urgent), measures the router after the blind6 and
+blind7 rounds: en 97%, ar 97%, ckb 90%, 10 of 12 urgent, no false urgent on
+its first run. Its misses were a Sorani sale without the object on the verb
+(کچێک ... دەفرۆشن, "they are selling a girl") and a boy put into a car
+(خستە ناو ئۆتۆمبێل ... بردی), both added as cue families, and four topics:
+domestic violence against a sister or mother, postgraduate scholarships
+(الدراسات العليا), a passport taken (پاسپۆرتەکەی بردووە), a knife threat to a
+wife, added as keywords. Tuning moved one blind7 English message (a brother
+walking off to the river after saying goodbye, labelled refugees) to
+gbv_health.
 
 heldout's one false urgent is "my father wants to marry off my 13 year old
 sister to an old man", which the urgency model flags and its writer labelled

@@ -22,6 +22,7 @@ var evalFiles = []string{
 	devFile, heldoutFile, "testdata/heldout2.jsonl", "testdata/heldout3.jsonl",
 	"testdata/blind1.jsonl", "testdata/blind2.jsonl", "testdata/blind3.jsonl", "testdata/blind4.jsonl",
 	"testdata/blind5.jsonl", "testdata/blind6.jsonl", "testdata/blind7.jsonl",
+	"testdata/blind8.jsonl",
 }
 
 type evalResult struct {
@@ -132,6 +133,7 @@ func TestHeldoutAccuracy(t *testing.T) {
 		// calm): its agency labels for a danger told without its subject
 		// (a locked door, pills in hand) are often debatable. A guard.
 		{"testdata/blind7.jsonl", 0.75},
+		{"testdata/blind8.jsonl", 0.95},
 	} {
 		res := evaluate(r, readExamples(t, tc.file), false)
 		res.log(t, tc.file)
