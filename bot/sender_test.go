@@ -113,7 +113,7 @@ func TestBlockedPersonStopsSending(t *testing.T) {
 	q := e.inquiryOf(person)
 	ctx := context.Background()
 	eventually(t, 10*time.Second, "the blocked flag", func() bool {
-		v, _ := e.rdb.HGet(ctx, e.store.Keys().PersonState(inquiry.Telegram, fmt.Sprint(person)), fieldBlocked).Result()
+		v, _ := e.rdb.HGet(ctx, e.store.Keys().Person(inquiry.Telegram, fmt.Sprint(person)), fieldBlocked).Result()
 		return v == "1"
 	})
 	calls := e.fake.Calls("sendMessage")
@@ -149,7 +149,7 @@ func TestBlockedPersonStopsSending(t *testing.T) {
 	e.fake.Block(person, false)
 	e.fake.PersonText(person, "en", "Sorry, I blocked you by mistake")
 	eventually(t, 10*time.Second, "the blocked flag cleared", func() bool {
-		v, _ := e.rdb.HGet(ctx, e.store.Keys().PersonState(inquiry.Telegram, fmt.Sprint(person)), fieldBlocked).Result()
+		v, _ := e.rdb.HGet(ctx, e.store.Keys().Person(inquiry.Telegram, fmt.Sprint(person)), fieldBlocked).Result()
 		return v == ""
 	})
 	if _, _, err := e.desk.Reply(ctx, omar, q.Reference, "Welcome back."); err != nil {

@@ -35,7 +35,7 @@ func (s *Store) MarkHandled(ctx context.Context, source, id string, ttl time.Dur
 
 // PersonFields reads per-person settings ("" for one not set).
 func (s *Store) PersonFields(ctx context.Context, ch inquiry.Channel, address string, fields ...string) ([]string, error) {
-	v, err := s.rdb.HMGet(ctx, s.keys.PersonState(ch, address), fields...).Result()
+	v, err := s.rdb.HMGet(ctx, s.keys.Person(ch, address), fields...).Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, unavailable(err)
 	}
@@ -50,7 +50,7 @@ func (s *Store) PersonFields(ctx context.Context, ch inquiry.Channel, address st
 
 // SetPersonField stores a per-person setting; value "" removes it.
 func (s *Store) SetPersonField(ctx context.Context, ch inquiry.Channel, address, field, value string) error {
-	key := s.keys.PersonState(ch, address)
+	key := s.keys.Person(ch, address)
 	if value == "" {
 		return unavailable(s.rdb.HDel(ctx, key, field).Err())
 	}
@@ -76,23 +76,27 @@ func (s *Store) SetStateField(ctx context.Context, name, field string, value any
 
 // RememberCard records the inquiries a staff-group message shows, so a
 // staff reply to it, or a button on it, reaches them.
-// Each inquiry also lists its cards (CardsOf), for an erasure to blank.
+// Each inquiry also lists its cards (CardsOf), for an erasure to blank: a
+// field "card:CHAT:ID" of its record, a few bytes where a key of its own
+// would cost a couple of hundred.
 func (s *Store) RememberCard(ctx context.Context, chat string, msgID int, refs []inquiry.Reference, ttl time.Duration) error {
 	v := make([]string, len(refs))
 	for i, r := range refs {
 		v[i] = string(r)
 	}
-	post := chat + ":" + strconv.Itoa(msgID)
+	field := cardField + chat + ":" + strconv.Itoa(msgID)
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, s.keys.CardMessage(chat, msgID), strings.Join(v, " "), ttl)
 		for _, r := range refs {
-			p.SAdd(ctx, s.keys.InquiryCards(r), post)
-			p.Expire(ctx, s.keys.InquiryCards(r), ttl)
+			p.HSet(ctx, s.keys.Inquiry(r), field, "")
 		}
 		return nil
 	})
 	return unavailable(err)
 }
+
+// cardField starts the inquiry-record fields that list its cards.
+const cardField = "card:"
 
 // CardPost is one message the bot posted in a staff group.
 type CardPost struct {
@@ -102,15 +106,19 @@ type CardPost struct {
 
 // CardsOf returns the staff-group messages that show an inquiry.
 func (s *Store) CardsOf(ctx context.Context, ref inquiry.Reference) ([]CardPost, error) {
-	members, err := s.rdb.SMembers(ctx, s.keys.InquiryCards(ref)).Result()
+	fields, err := s.rdb.HKeys(ctx, s.keys.Inquiry(ref)).Result()
 	if err != nil {
 		return nil, unavailable(err)
 	}
-	posts := make([]CardPost, 0, len(members))
-	for _, m := range members {
+	var posts []CardPost
+	for _, f := range fields {
+		m, ok := strings.CutPrefix(f, cardField)
 		i := strings.LastIndexByte(m, ':')
+		if !ok || i <= 0 {
+			continue
+		}
 		id, err := strconv.Atoi(m[i+1:])
-		if i <= 0 || err != nil {
+		if err != nil {
 			continue
 		}
 		posts = append(posts, CardPost{Chat: m[:i], MessageID: id})
@@ -167,7 +175,7 @@ func (s *Store) CheckSends(ctx context.Context, ch inquiry.Channel, ls []SendLoo
 		for i, l := range ls {
 			sent[i] = p.Exists(ctx, s.keys.OutboxDone(l.ID))
 			if l.Field != "" {
-				person[i] = p.HGet(ctx, s.keys.PersonState(ch, l.To), l.Field)
+				person[i] = p.HGet(ctx, s.keys.Person(ch, l.To), l.Field)
 			}
 			state[i] = p.HGetAll(ctx, s.keys.Sending(l.ID))
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -128,7 +129,7 @@ func (s *Store) Processed(ctx context.Context, idem string) (inquiry.Reference, 
 
 // Conversation returns the person's current inquiry on a channel.
 func (s *Store) Conversation(ctx context.Context, ch inquiry.Channel, address string) (inquiry.Reference, bool, error) {
-	ref, err := s.rdb.Get(ctx, s.keys.Conversation(ch, address)).Result()
+	ref, err := s.rdb.HGet(ctx, s.keys.Person(ch, address), personConv).Result()
 	if errors.Is(err, redis.Nil) {
 		return "", false, nil
 	}
@@ -140,18 +141,20 @@ func (s *Store) Conversation(ctx context.Context, ch inquiry.Channel, address st
 
 // EndConversation makes the person's next message start a new inquiry.
 func (s *Store) EndConversation(ctx context.Context, ch inquiry.Channel, address string) error {
-	return unavailable(s.rdb.Del(ctx, s.keys.Conversation(ch, address)).Err())
+	return unavailable(s.rdb.HDel(ctx, s.keys.Person(ch, address), personConv).Err())
 }
 
 // PersonInquiries lists every inquiry a person's address took part in.
 func (s *Store) PersonInquiries(ctx context.Context, ch inquiry.Channel, address string) ([]inquiry.Reference, error) {
-	refs, err := s.rdb.SMembers(ctx, s.keys.Person(ch, address)).Result()
+	fields, err := s.rdb.HKeys(ctx, s.keys.Person(ch, address)).Result()
 	if err != nil {
 		return nil, unavailable(err)
 	}
-	out := make([]inquiry.Reference, len(refs))
-	for i, r := range refs {
-		out[i] = inquiry.Reference(r)
+	var out []inquiry.Reference
+	for _, f := range fields {
+		if r, ok := strings.CutPrefix(f, personRef); ok {
+			out = append(out, inquiry.Reference(r))
+		}
 	}
 	return out, nil
 }
@@ -159,8 +162,15 @@ func (s *Store) PersonInquiries(ctx context.Context, ch inquiry.Channel, address
 // ForgetPerson removes the person's index entries (after their inquiries
 // were erased).
 func (s *Store) ForgetPerson(ctx context.Context, ch inquiry.Channel, address string) error {
-	return unavailable(s.rdb.Del(ctx, s.keys.Person(ch, address), s.keys.Conversation(ch, address), s.keys.PersonState(ch, address)).Err())
+	return unavailable(s.rdb.Del(ctx, s.keys.Person(ch, address)).Err())
 }
+
+// Fields of the person hash (Keys.Person) that the store itself writes;
+// channels add their settings beside them (PersonFields).
+const (
+	personConv = "conv" // the current inquiry
+	personRef  = "r:"   // r:REF for every inquiry of the person
+)
 
 // ThreadReference returns the inquiry an email Message-ID belongs to.
 func (s *Store) ThreadReference(ctx context.Context, messageID string) (inquiry.Reference, bool, error) {

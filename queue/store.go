@@ -191,7 +191,7 @@ func (s *Store) Create(ctx context.Context, q *inquiry.Inquiry, eff *Effects) er
 		watch = append(watch, s.keys.Processed(eff.Processed))
 	}
 	if eff.Conversation != nil {
-		watch = append(watch, s.keys.Conversation(eff.Conversation.Channel, eff.Conversation.Address))
+		watch = append(watch, s.keys.Person(eff.Conversation.Channel, eff.Conversation.Address))
 	}
 	err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
 		// Both checks in one round trip: this is the intake's hot path.
@@ -202,7 +202,7 @@ func (s *Store) Create(ctx context.Context, q *inquiry.Inquiry, eff *Effects) er
 				done = p.Get(ctx, s.keys.Processed(eff.Processed))
 			}
 			if c := eff.Conversation; c != nil && !c.Clear {
-				conv = p.Get(ctx, s.keys.Conversation(c.Channel, c.Address))
+				conv = p.HGet(ctx, s.keys.Person(c.Channel, c.Address), personConv)
 			}
 			exists = p.Exists(ctx, s.keys.Inquiry(q.Reference))
 			return nil
@@ -405,10 +405,9 @@ func (s *Store) write(ctx context.Context, p redis.Pipeliner, before, q *inquiry
 	}
 	if c := eff.Conversation; c != nil {
 		if c.Clear {
-			p.Del(ctx, k.Conversation(c.Channel, c.Address))
+			p.HDel(ctx, k.Person(c.Channel, c.Address), personConv)
 		} else {
-			p.Set(ctx, k.Conversation(c.Channel, c.Address), string(ref), 0)
-			p.SAdd(ctx, k.Person(c.Channel, c.Address), string(ref))
+			p.HSet(ctx, k.Person(c.Channel, c.Address), personConv, string(ref), personRef+string(ref), "")
 		}
 	}
 	for _, id := range eff.MessageIDs {

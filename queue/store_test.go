@@ -375,7 +375,7 @@ func TestRateLimit(t *testing.T) {
 
 func TestKeysShareOneSlotAndHidePersonalData(t *testing.T) {
 	k := queue.NewKeys("netdesk")
-	keys := []string{k.Inbound(), k.Inquiry("NM-ABCDEF"), k.AgencyQueue("WFP"), k.Due(), k.Conversation(inquiry.Telegram, "5550001"), k.MessageID("<a@b>"), k.Person(inquiry.Email, "amina@example.org")}
+	keys := []string{k.Inbound(), k.Inquiry("NM-ABCDEF"), k.AgencyQueue("WFP"), k.Due(), k.Person(inquiry.Telegram, "5550001"), k.MessageID("<a@b>"), k.Person(inquiry.Email, "amina@example.org")}
 	for _, key := range keys {
 		if key[:9] != "{netdesk}" {
 			t.Errorf("key %q lacks the {netdesk} hash tag", key)
