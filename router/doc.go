@@ -61,7 +61,7 @@ scores after tuning are not:
 	blind4    (45)     80%    87%    73%    6/12    0/33      87/87/80%         12/12   0/33
 	blind5    (60)     100%   95%    100%   10/12   0/48      100/100/100%      12/12   0/48
 	blind6    (90)     90%    100%   93%    7/12    0/78      100/100/97%       12/12   0/78
-	blind7    (72)     75%    71%    67%    17/36   2/36      79/75/79%         36/36   0/36
+	blind7    (72)     75%    71%    67%    17/36   2/36      79/71/79%         36/36   0/36
 	blind8    (90)     97%    97%    90%    10/12   0/78      100/100/100%      12/12   0/78
 
 blind1 was written before any of the changes above; blind2 after the larger
@@ -142,9 +142,12 @@ showed (confinement through the key, door or truck; heavy bleeding in
 childbirth; the means of self-harm in hand; names read out by armed men;
 a marriage contract written now; a person to be handed over; a gun drawn;
 a child carried over a border), 12 urgent and 3 calm model examples in new
-words, and childbirth and marriage-contract keywords for gbv_health. Its
-agency labels for a danger told without a subject are often debatable;
-its floor in the tests is 75%.
+words, and childbirth keywords for gbv_health. Marriage-contract words
+(عقد قران, مارەکردن, "marriage contract") and Iraqi تولد ("born in", as
+well as "giving birth") were tried as gbv_health keywords and taken out
+again: they fit blind7 but would send ordinary registration questions to
+UNFPA. Its agency labels for a danger told without a subject are often
+debatable; its floor in the tests is 70%.
 
 blind8, by a third helper, in the plain style of the dev set (15 topics
 in each language, 4 urgent), measures the router after the blind6 and
