@@ -90,6 +90,14 @@ type Stats struct {
 
 // NewListener checks the options and returns a Listener.
 func NewListener(o ListenerOptions) (*Listener, error) {
+	if o.Taker == nil || o.Store == nil {
+		return nil, errors.New("imap: Taker and Store are required")
+	}
+	return newListener(o)
+}
+
+// newListener fills the defaults; CheckMailbox needs no Store or Taker.
+func newListener(o ListenerOptions) (*Listener, error) {
 	switch o.TLS {
 	case "tls", "starttls", "none":
 	case "":
@@ -97,8 +105,8 @@ func NewListener(o ListenerOptions) (*Listener, error) {
 	default:
 		return nil, fmt.Errorf("imap: TLS mode %q must be tls, starttls or none", o.TLS)
 	}
-	if o.Addr == "" || o.Taker == nil || o.Store == nil {
-		return nil, errors.New("imap: Addr, Taker and Store are required")
+	if o.Addr == "" {
+		return nil, errors.New("imap: Addr is required")
 	}
 	if o.Mailbox == "" {
 		o.Mailbox = "INBOX"
@@ -230,6 +238,7 @@ type session struct {
 	conn    *watchedConn
 	newMail chan struct{}
 	caps    imap.CapSet
+	mech    string // how it logged in: XOAUTH2, PLAIN or LOGIN
 	// last is the highest UID handled, validity the mailbox's UIDVALIDITY.
 	last     imap.UID
 	validity uint32
@@ -397,8 +406,10 @@ func (s *session) login(ctx context.Context) error {
 			s.l.log.Warn("imap server offers STARTTLS but NETDESK_IMAP_TLS=none: the password goes in clear")
 		}
 	}
+	s.mech = "LOGIN"
 	switch {
 	case o.Token != nil:
+		s.mech = "XOAUTH2"
 		if !caps.Has(imap.AuthCap("XOAUTH2")) {
 			return fmt.Errorf("imap login as %s: the server does not offer AUTH=XOAUTH2 (unset the OAuth2 settings to log in with a password)", o.User)
 		}
@@ -408,6 +419,7 @@ func (s *session) login(ctx context.Context) error {
 		}
 		err = s.run("AUTHENTICATE XOAUTH2", func() error { return s.c.Authenticate(XOAuth2(o.User, token)) })
 	case caps.Has(imap.AuthCap(sasl.Plain)):
+		s.mech = "PLAIN"
 		err = s.run("AUTHENTICATE PLAIN", func() error { return s.c.Authenticate(sasl.NewPlainClient("", o.User, o.Password)) })
 	default:
 		err = s.run("LOGIN", func() error { return s.c.Login(o.User, o.Password).Wait() })
@@ -919,4 +931,42 @@ func serverTLS(addr string, base *tls.Config) *tls.Config {
 		conf.ServerName, _, _ = net.SplitHostPort(addr)
 	}
 	return conf
+}
+
+// MailboxCheck is what CheckMailbox found.
+type MailboxCheck struct {
+	Auth            string // XOAUTH2, PLAIN or LOGIN
+	Messages        uint32 // waiting in the mailbox read
+	DoneExists      bool   // the done mailbox is there (else serve creates it)
+	Idle, Move, UID bool   // IDLE, MOVE and UIDPLUS offered
+}
+
+// CheckMailbox connects and logs in as the listener does, examines the
+// mailbox read-only and looks for the done mailbox. It takes nothing in and
+// changes nothing: `netdesk mail check` runs it before a first start.
+func CheckMailbox(ctx context.Context, o ListenerOptions) (MailboxCheck, error) {
+	l, err := newListener(o)
+	if err != nil {
+		return MailboxCheck{}, err
+	}
+	s, err := l.connect(ctx)
+	if err != nil {
+		return MailboxCheck{}, err
+	}
+	defer s.close()
+	defer s.logout()
+	c := MailboxCheck{Auth: s.mech, Idle: s.caps.Has(imap.CapIdle), Move: s.caps.Has(imap.CapMove), UID: s.caps.Has(imap.CapUIDPlus)}
+	data, err := do(s, "EXAMINE", func() (*imap.SelectData, error) {
+		return s.c.Select(l.o.Mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
+	})
+	if err != nil {
+		return c, fmt.Errorf("imap examine %s: %w", l.o.Mailbox, err)
+	}
+	c.Messages = data.NumMessages
+	list, err := do(s, "LIST", func() ([]*imap.ListData, error) { return s.c.List("", l.o.DoneMailbox, nil).Collect() })
+	if err != nil {
+		return c, fmt.Errorf("imap list %s: %w", l.o.DoneMailbox, err)
+	}
+	c.DoneExists = len(list) > 0
+	return c, nil
 }

@@ -69,6 +69,14 @@ const SenderGroup = "senders"
 
 // NewSender checks the options and returns a Sender.
 func NewSender(o SenderOptions) (*Sender, error) {
+	if o.Store == nil {
+		return nil, errors.New("smtp: Store is required")
+	}
+	return newSender(o)
+}
+
+// newSender fills the defaults; CheckSMTP needs no Store.
+func newSender(o SenderOptions) (*Sender, error) {
 	switch o.TLS {
 	case "tls", "starttls", "none", "auto":
 	case "":
@@ -76,8 +84,8 @@ func NewSender(o SenderOptions) (*Sender, error) {
 	default:
 		return nil, fmt.Errorf("smtp: TLS mode %q must be tls, starttls, none or auto", o.TLS)
 	}
-	if o.Store == nil || o.Addr == "" {
-		return nil, errors.New("smtp: Store and Addr are required")
+	if o.Addr == "" {
+		return nil, errors.New("smtp: Addr is required")
 	}
 	from, err := mail.ParseAddress(o.From)
 	if err != nil {
@@ -288,24 +296,8 @@ func (s *Sender) deliver(ctx context.Context, to string, msg []byte) error {
 		return err
 	}
 	defer c.Close()
-	if o.User != "" {
-		if ok, _ := c.Extension("AUTH"); !ok {
-			return &sendError{stage: "auth", err: errors.New("the server does not offer AUTH")}
-		}
-		// In clear only when asked for (none), or in auto mode on loopback.
-		host, _, _ := net.SplitHostPort(o.Addr)
-		if !secure && o.TLS != "none" && !(o.TLS == "auto" && isLoopback(host)) {
-			return &sendError{stage: "auth", err: errors.New("refusing to send credentials over an unencrypted connection")}
-		}
-		auth, err := s.auth(ctx)
-		if err != nil {
-			return &sendError{stage: "auth", err: err}
-		}
-		if err := c.Auth(auth); err != nil {
-			// A login failure is the configuration's, not the message's:
-			// retried, and logged (without the password) each time.
-			return &sendError{stage: "auth", err: err}
-		}
+	if err := s.login(ctx, c, secure); err != nil {
+		return err
 	}
 	if err := c.Mail(s.from.Address, nil); err != nil {
 		return replyError("mail from", err)
@@ -324,6 +316,32 @@ func (s *Sender) deliver(ctx context.Context, to string, msg []byte) error {
 		return replyError("data", err)
 	}
 	_ = c.Quit()
+	return nil
+}
+
+// login authenticates when a user is set. A login failure is the
+// configuration's, not the message's: retried, and logged (without the
+// password) each time.
+func (s *Sender) login(ctx context.Context, c *smtp.Client, secure bool) error {
+	o := s.o
+	if o.User == "" {
+		return nil
+	}
+	if ok, _ := c.Extension("AUTH"); !ok {
+		return &sendError{stage: "auth", err: errors.New("the server does not offer AUTH")}
+	}
+	// In clear only when asked for (none), or in auto mode on loopback.
+	host, _, _ := net.SplitHostPort(o.Addr)
+	if !secure && o.TLS != "none" && !(o.TLS == "auto" && isLoopback(host)) {
+		return &sendError{stage: "auth", err: errors.New("refusing to send credentials over an unencrypted connection")}
+	}
+	auth, err := s.auth(ctx)
+	if err != nil {
+		return &sendError{stage: "auth", err: err}
+	}
+	if err := c.Auth(auth); err != nil {
+		return &sendError{stage: "auth", err: err}
+	}
 	return nil
 }
 
@@ -439,4 +457,38 @@ const outboxField = "o"
 func encodeOutbound(o queue.Outbound) (string, error) {
 	b, err := json.Marshal(o)
 	return string(b), err
+}
+
+// SMTPCheck is what CheckSMTP found.
+type SMTPCheck struct {
+	TLS  bool   // the session was encrypted
+	Auth string // XOAUTH2 or PLAIN; "" when no user is set
+}
+
+// CheckSMTP connects, greets and logs in as the sender does, then quits
+// without sending: `netdesk mail check` runs it before a first start.
+func CheckSMTP(ctx context.Context, o SenderOptions) (SMTPCheck, error) {
+	s, err := newSender(o)
+	if err != nil {
+		return SMTPCheck{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.o.Timeout)
+	defer cancel()
+	c, secure, err := s.connect(ctx)
+	if err != nil {
+		return SMTPCheck{}, err
+	}
+	defer c.Close()
+	res := SMTPCheck{TLS: secure}
+	if err := s.login(ctx, c, secure); err != nil {
+		return res, err
+	}
+	if s.o.User != "" {
+		res.Auth = "PLAIN"
+		if s.o.Token != nil {
+			res.Auth = "XOAUTH2"
+		}
+	}
+	_ = c.Quit()
+	return res, nil
 }

@@ -33,9 +33,25 @@ func printProblems(w io.Writer, err error) {
 }
 
 func configCheck(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	cfg, code := configArg("netdesk config check [FILE]", args, stdout, stderr, getenv)
+	if cfg == nil {
+		return code
+	}
+	if _, err := router.New(desk.Topics(cfg)); err != nil {
+		fmt.Fprintf(stdout, "%s: topics: %v\n", cfg.Source, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: ok (%d agencies, %d topics, %d staff)\n", cfg.Source, len(cfg.Agencies), len(cfg.Topics), len(cfg.Staff))
+	return 0
+}
+
+// configArg loads the network file named by the command's one optional
+// argument (else NETDESK_CONFIG or the built-in one) with the environment.
+// On a problem it prints it and returns nil with the exit code.
+func configArg(usage string, args []string, stdout, stderr io.Writer, getenv func(string) string) (*config.Config, int) {
 	if len(args) > 1 {
-		fmt.Fprintln(stderr, "usage: netdesk config check [FILE]")
-		return 2
+		fmt.Fprintln(stderr, "usage: "+usage)
+		return nil, 2
 	}
 	path := ""
 	if len(args) == 1 {
@@ -44,14 +60,9 @@ func configCheck(args []string, stdout, stderr io.Writer, getenv func(string) st
 	cfg, err := loadConfig(path, getenv)
 	if err != nil {
 		printProblems(stdout, err)
-		return 1
+		return nil, 1
 	}
-	if _, err := router.New(desk.Topics(cfg)); err != nil {
-		fmt.Fprintf(stdout, "%s: topics: %v\n", cfg.Source, err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "%s: ok (%d agencies, %d topics, %d staff)\n", cfg.Source, len(cfg.Agencies), len(cfg.Topics), len(cfg.Staff))
-	return 0
+	return cfg, 0
 }
 
 func route(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {

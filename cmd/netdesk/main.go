@@ -26,6 +26,7 @@ Usage:
   netdesk serve                      run every enabled part (see README: configuration)
   netdesk route [--json] [TEXT | -]  classify one text as the router would
   netdesk config check [FILE]        validate a network file and the environment
+  netdesk mail check [FILE]          log in to the mailbox and the SMTP server as serve would; send nothing
   netdesk hash-password [--bcrypt]   print a password hash for staff[].password_hash (password on stdin)
   netdesk version                    print the version
 `
@@ -47,6 +48,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return 2
 		}
 		return configCheck(args[2:], stdout, stderr, getenv)
+	case "mail":
+		if len(args) < 2 || args[1] != "check" {
+			fmt.Fprint(stderr, usage)
+			return 2
+		}
+		return mailCheck(ctx, args[2:], stdout, stderr, getenv)
 	case "hash-password":
 		return hashPassword(args[1:], stdin, stdout, stderr)
 	case "version", "--version", "-v":
