@@ -38,6 +38,8 @@ func (b *Bot) private(ctx context.Context, id string, m *tgbotapi.Message) error
 			lang := b.lang(ctx, chat, m.From)
 			return b.say(ctx, queue.Outbound{To: chat, Text: b.cfg.Text("new", lang, nil), Language: lang}, id, "new")
 		})
+	case "/urgent", "/danger", "/sos":
+		return b.urgent(ctx, id, chat, m.From)
 	case "/forget":
 		return b.once(ctx, id, func() error {
 			lang := b.lang(ctx, chat, m.From)
@@ -49,6 +51,30 @@ func (b *Bot) private(ctx context.Context, id string, m *tgbotapi.Message) error
 		})
 	}
 	return b.personMessage(ctx, id, chat, m, false)
+}
+
+// urgent is /urgent: the person says they are in danger now. Their open
+// inquiry becomes urgent (desk.PersonInDanger sends the safety message);
+// with none, the safety message goes to them all the same.
+func (b *Bot) urgent(ctx context.Context, id, chat string, from *tgbotapi.User) error {
+	ref, ok, err := b.store.Conversation(ctx, inquiry.Telegram, chat)
+	if err != nil {
+		return err
+	}
+	if ok {
+		err := b.desk.PersonInDanger(ctx, inquiry.Telegram, chat, ref, Source+":"+id)
+		if err == nil {
+			b.log.Info("a person said they are in danger", "ref", ref)
+			return nil
+		}
+		if inquiry.ErrorCode(err) != inquiry.ENOTFOUND {
+			return err
+		}
+	}
+	return b.once(ctx, id, func() error {
+		lang := b.lang(ctx, chat, from)
+		return b.say(ctx, queue.Outbound{To: chat, Text: b.cfg.SafetyMessage(lang), Language: lang, Kind: "safety"}, id, "safety")
+	})
 }
 
 // personMessage puts a person's message on the inbound stream: the router
@@ -286,6 +312,22 @@ func (b *Bot) personCallback(ctx context.Context, id string, cb *tgbotapi.Callba
 		b.log.Info("a person asked to be forgotten", "inquiries", n)
 		b.answer(ctx, cb.ID, "")
 		return b.say(ctx, queue.Outbound{To: chat, Text: b.cfg.Text("forgotten", lang, nil), Language: lang}, id, "forgotten")
+	case "danger":
+		// "I am in danger now" on an ack (desk/danger.go).
+		ref, ok := desk.ParseDangerData(cb.Data)
+		if !ok {
+			break
+		}
+		err := b.desk.PersonInDanger(ctx, inquiry.Telegram, chat, ref, Source+":"+id)
+		if code := inquiry.ErrorCode(err); err != nil && code != inquiry.ENOTFOUND {
+			return err
+		}
+		if err == nil {
+			b.log.Info("a person said they are in danger", "ref", ref)
+		}
+		b.answer(ctx, cb.ID, "")
+		// The ack keeps its text and loses the button.
+		return b.say(ctx, queue.Outbound{To: chat, EditMessage: cb.Message.MessageID, Text: cb.Message.Text, Kind: "edit", Reference: ref}, id, "edit")
 	case "checkin":
 		// "Did the answer help?" — Yes closes the inquiry, No reopens it.
 		ref, yes, ok := desk.ParseCheckInData(cb.Data)

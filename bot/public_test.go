@@ -369,3 +369,79 @@ func TestCheckInButtons(t *testing.T) {
 		t.Errorf("a press from another person changed %s: %s", other.Reference, got.Status)
 	}
 }
+
+// The router misses dangers told in unexpected words, so the ack offers
+// "I am in danger now": the safety message goes out at once, the inquiry
+// becomes urgent with an urgent card in the group, and the ack loses the
+// button. Nobody else can flag the person's inquiry; /urgent does the same.
+func TestPersonSaysTheyAreInDanger(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	const person, other = 42020, 42021
+	e.fake.PersonText(person, "ar", "أريد أن أسأل عن راتبي المتأخر عند صاحب العمل")
+	q := e.inquiryOf(person)
+	ack := e.waitText(person, string(q.Reference))
+	if q.Urgent || !slices.Equal(ack.Data(), []string{desk.DangerData(q.Reference)}) || ack.Markup.InlineKeyboard[0][0].Text != "🚨 أنا في خطر الآن" {
+		t.Fatalf("ack of a calm message: urgent=%v buttons %v", q.Urgent, ack.Data())
+	}
+	e.cardFor(groupILO, q.Reference)
+
+	// Someone else pressing a forged button for that reference changes nothing.
+	e.fake.PersonText(other, "en", "A question about visas")
+	otherAck := e.waitText(other, string(e.inquiryOf(other).Reference))
+	e.fake.Press(other, other, otherAck.MessageID, desk.DangerData(q.Reference))
+	e.waitAnswer("")
+	e.taken()
+	if e.load(q.Reference).Urgent {
+		t.Fatal("another chat marked the inquiry urgent")
+	}
+
+	e.fake.Press(person, person, ack.MessageID, desk.DangerData(q.Reference))
+	e.waitText(person, "إذا كنت في خطر مباشر")
+	eventually(t, 10*time.Second, "the inquiry urgent", func() bool { return e.load(q.Reference).Urgent })
+	e.fake.Wait(t, 10*time.Second, "an urgent card", func(sent []bottest.Sent) bool {
+		for _, s := range sent {
+			if s.ChatID == groupILO && strings.Contains(s.Text, "URGENT") && strings.Contains(s.Text, string(q.Reference)) {
+				return true
+			}
+		}
+		return false
+	})
+	eventually(t, 10*time.Second, "the ack's button removed", func() bool {
+		_, kb, _ := e.fake.Message(person, ack.MessageID)
+		return kb == nil
+	})
+	if n := len(e.fake.SentTo(other)); n != 1 {
+		t.Errorf("the other person got %d messages, want only their ack", n)
+	}
+	// /urgent later: the safety message again (they may need the hotlines
+	// now), no second urgent card.
+	e.fake.PersonText(person, "ar", "/urgent")
+	e.fake.Wait(t, 10*time.Second, "a second safety message", func(sent []bottest.Sent) bool {
+		n := 0
+		for _, s := range sent {
+			if s.ChatID == person && strings.Contains(s.Text, "إذا كنت في خطر مباشر") {
+				n++
+			}
+		}
+		return n == 2
+	})
+	if audit, _ := e.store.AuditTrail(context.Background(), q.Reference); !strings.Contains(fmt.Sprint(audit), "the person said they are in danger now") {
+		t.Errorf("audit trail %v", audit)
+	}
+
+	// /urgent from a person without an inquiry still gets the safety message.
+	const third = 42022
+	e.fake.PersonText(third, "en", "/urgent")
+	e.waitText(third, "If you are in immediate danger")
+	e.taken()
+	if refs, _ := e.store.PersonInquiries(context.Background(), inquiry.Telegram, fmt.Sprint(third)); len(refs) != 0 {
+		t.Errorf("/urgent alone opened an inquiry: %v", refs)
+	}
+	// An urgent first message's ack has no button: it is urgent already.
+	const fourth = 42023
+	e.fake.PersonText(fourth, "en", "Please help, they locked me in the house and took my passport, I cannot leave")
+	r4 := e.inquiryOf(fourth).Reference
+	if a := e.waitText(fourth, string(r4)); a.Markup != nil {
+		t.Errorf("the ack of an urgent message offers %v", a.Data())
+	}
+}

@@ -542,3 +542,31 @@ func TestOvertakenMessageKeepsItsPlace(t *testing.T) {
 		t.Errorf("conversation order %v", got)
 	}
 }
+
+// The person's word that they are in danger makes the inquiry urgent, first
+// in the queue, counted as a miss of the router; a replay changes nothing.
+func TestPersonInDanger(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.handle(t, &queue.Inbound{ID: "tg:1", Channel: inquiry.Telegram, Address: "801", Text: "a question about food baskets"})
+	h.handle(t, &queue.Inbound{ID: "tg:2", Channel: inquiry.Telegram, Address: "802", Text: "another question about food rations"})
+	second, _, _ := h.store.Conversation(ctx, inquiry.Telegram, "802")
+	if err := h.desk.PersonInDanger(ctx, inquiry.Telegram, "801", second, "tg:3"); inquiry.ErrorCode(err) != inquiry.ENOTFOUND {
+		t.Fatalf("someone else's inquiry: err = %v", err)
+	}
+	for range 2 { // the same press twice
+		if err := h.desk.PersonInDanger(ctx, inquiry.Telegram, "802", second, "tg:4"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q, _ := h.store.Load(ctx, second)
+	qs, _ := h.desk.Queue(ctx, wfpAgent, desk.Filter{})
+	counters, _ := h.store.Counters(ctx)
+	if !q.Urgent || len(qs) != 2 || qs[0].Reference != second || counters["urgent_by_person"] != 1 {
+		t.Errorf("urgent=%v queue first %v counters %v", q.Urgent, qs[0].Reference, counters)
+	}
+	out := kinds(h.outbox(t, inquiry.Telegram))
+	if strings.Count(out, "safety>802") != 1 || !strings.HasSuffix(out, "safety>802,followup_card>-1005") {
+		t.Errorf("outbox %s", out)
+	}
+}

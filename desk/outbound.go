@@ -24,6 +24,10 @@ func (d *Desk) ack(ctx context.Context, q *inquiry.Inquiry, m *queue.Inbound) (q
 	}
 	o, ok := d.toPerson(q, text, "ack", m)
 	o.AutoReply = true
+	if o.Channel == inquiry.Telegram && !q.Urgent {
+		// The router cannot hear every danger: the person can say it.
+		o.Buttons = [][]queue.Button{{{Text: d.cfg.Text("danger_button", q.Language, nil), Data: DangerData(q.Reference)}}}
+	}
 	return o, ok
 }
 

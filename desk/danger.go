@@ -1,0 +1,68 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/unmigration-iraq/netdesk/inquiry"
+	"github.com/unmigration-iraq/netdesk/queue"
+)
+
+// The person's own word that they are in danger. The router flags urgency
+// from the words of a message, and measured on wordings nobody anticipated
+// it hears about half of the dangers told indirectly (router/doc.go). So a
+// Telegram ack carries a button "I am in danger now", and /urgent does the
+// same: the safety message goes out at once, and an inquiry not yet urgent
+// becomes urgent (first in every queue) with an urgent card in the agency's
+// group.
+
+// DangerData is the callback data of the danger button of an ack.
+func DangerData(ref inquiry.Reference) string { return "danger:" + string(ref) }
+
+// ParseDangerData reads DangerData.
+func ParseDangerData(data string) (inquiry.Reference, bool) {
+	r, ok := strings.CutPrefix(data, "danger:")
+	if !ok {
+		return "", false
+	}
+	return inquiry.ParseReference(r)
+}
+
+// PersonInDanger marks ref urgent at its person's word and sends them the
+// safety message (again, when it was already urgent: they may need the
+// hotlines now). Only the inquiry's own person may do it: anyone else gets
+// ENOTFOUND. idem makes a replayed button press or command change nothing.
+func (d *Desk) PersonInDanger(ctx context.Context, ch inquiry.Channel, address string, ref inquiry.Reference, idem string) error {
+	now := d.now()
+	_, err := d.store.Update(ctx, ref, idem, func(q *inquiry.Inquiry) (*queue.Effects, error) {
+		if q.Erased || q.Contact.Channel != ch || address == "" || !strings.EqualFold(q.Contact.Address, strings.TrimSpace(address)) {
+			return nil, notFound(ref)
+		}
+		eff := &queue.Effects{Processed: idem, Count: map[string]int64{}}
+		if o, ok := d.toPerson(q, d.cfg.SafetyMessage(q.Language), "safety", nil); ok {
+			eff.Outbox = append(eff.Outbox, o)
+		}
+		if q.Urgent {
+			eff.AddAudit(now, "person", "danger", "said again they are in danger; safety message sent again")
+			return eff, nil
+		}
+		q.Urgent = true
+		q.UpdatedAt = now
+		eff.Count["urgent"]++
+		eff.Count["urgent_by_person"]++ // what the router missed
+		eff.AddAudit(now, "person", "urgent", "the person said they are in danger now")
+		var last inquiry.Message
+		for _, m := range q.Messages {
+			if m.Direction == inquiry.In {
+				last = m
+			}
+		}
+		eff.Outbox = append(eff.Outbox, d.staffNotice(q, last, "followup_card")...)
+		return eff, nil
+	})
+	if errors.Is(err, queue.ErrDuplicate) {
+		return nil
+	}
+	return err
+}
