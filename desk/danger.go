@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/unmigration-iraq/netdesk/inquiry"
@@ -43,8 +44,20 @@ func (d *Desk) PersonInDanger(ctx context.Context, ch inquiry.Channel, address s
 		if o, ok := d.toPerson(q, d.cfg.SafetyMessage(q.Language), "safety", nil); ok {
 			eff.Outbox = append(eff.Outbox, o)
 		}
-		if q.Urgent {
+		if q.Status == inquiry.Answered || q.Status == inquiry.Closed {
+			// Danger now, on an inquiry staff thought done: back to them.
+			q.Reopen(now)
+			if q.Assignee != "" {
+				q.Status = inquiry.Claimed
+			}
+			eff.AddAudit(now, "system", "reopened", "the person said they are in danger")
+		} else if q.Urgent {
 			eff.AddAudit(now, "person", "danger", "said again they are in danger; safety message sent again")
+			return eff, nil
+		}
+		if q.Urgent {
+			eff.AddAudit(now, "person", "danger", "said again they are in danger")
+			eff.Outbox = append(eff.Outbox, d.staffNotice(q, lastIncoming(q), "followup_card")...)
 			return eff, nil
 		}
 		q.Urgent = true
@@ -52,17 +65,21 @@ func (d *Desk) PersonInDanger(ctx context.Context, ch inquiry.Channel, address s
 		eff.Count["urgent"]++
 		eff.Count["urgent_by_person"]++ // what the router missed
 		eff.AddAudit(now, "person", "urgent", "the person said they are in danger now")
-		var last inquiry.Message
-		for _, m := range q.Messages {
-			if m.Direction == inquiry.In {
-				last = m
-			}
-		}
-		eff.Outbox = append(eff.Outbox, d.staffNotice(q, last, "followup_card")...)
+		eff.Outbox = append(eff.Outbox, d.staffNotice(q, lastIncoming(q), "followup_card")...)
 		return eff, nil
 	})
 	if errors.Is(err, queue.ErrDuplicate) {
 		return nil
 	}
 	return err
+}
+
+// lastIncoming is the person's latest message (the card shows it).
+func lastIncoming(q *inquiry.Inquiry) inquiry.Message {
+	for _, m := range slices.Backward(q.Messages) {
+		if m.Direction == inquiry.In {
+			return m
+		}
+	}
+	return inquiry.Message{}
 }

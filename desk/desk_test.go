@@ -570,3 +570,22 @@ func TestPersonInDanger(t *testing.T) {
 		t.Errorf("outbox %s", out)
 	}
 }
+
+// Danger said on an inquiry staff closed reopens it, urgent, for them.
+func TestPersonInDangerReopensAClosedInquiry(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.handle(t, &queue.Inbound{ID: "tg:1", Channel: inquiry.Telegram, Address: "811", Text: "a question about food baskets"})
+	ref, _, _ := h.store.Conversation(ctx, inquiry.Telegram, "811")
+	if _, err := h.desk.Close(ctx, wfpAgent, ref); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.desk.PersonInDanger(ctx, inquiry.Telegram, "811", ref, "tg:2"); err != nil {
+		t.Fatal(err)
+	}
+	q, _ := h.store.Load(ctx, ref)
+	qs, _ := h.desk.Queue(ctx, wfpAgent, desk.Filter{})
+	if q.Status != inquiry.Open || !q.Urgent || len(qs) != 1 || qs[0].Reference != ref {
+		t.Errorf("status %s urgent %v queue %d", q.Status, q.Urgent, len(qs))
+	}
+}
