@@ -63,12 +63,8 @@ func (b *Bot) urgent(ctx context.Context, id, chat string, from *tgbotapi.User) 
 	}
 	if ok {
 		err := b.desk.PersonInDanger(ctx, inquiry.Telegram, chat, ref, Source+":"+id)
-		if err == nil {
-			b.log.Info("a person said they are in danger", "ref", ref)
-			return nil
-		}
 		if inquiry.ErrorCode(err) != inquiry.ENOTFOUND {
-			return err
+			return err // nil: done
 		}
 	}
 	return b.once(ctx, id, func() error {
@@ -321,9 +317,6 @@ func (b *Bot) personCallback(ctx context.Context, id string, cb *tgbotapi.Callba
 		err := b.desk.PersonInDanger(ctx, inquiry.Telegram, chat, ref, Source+":"+id)
 		if code := inquiry.ErrorCode(err); err != nil && code != inquiry.ENOTFOUND {
 			return err
-		}
-		if err == nil {
-			b.log.Info("a person said they are in danger", "ref", ref)
 		}
 		b.answer(ctx, cb.ID, "")
 		// The ack keeps its text and loses the button.

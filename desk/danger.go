@@ -37,19 +37,15 @@ func ParseDangerData(data string) (inquiry.Reference, bool) {
 func (d *Desk) PersonInDanger(ctx context.Context, ch inquiry.Channel, address string, ref inquiry.Reference, idem string) error {
 	now := d.now()
 	_, err := d.store.Update(ctx, ref, idem, func(q *inquiry.Inquiry) (*queue.Effects, error) {
-		if q.Erased || q.Contact.Channel != ch || address == "" || !strings.EqualFold(q.Contact.Address, strings.TrimSpace(address)) {
+		if !ownedBy(q, ch, address) {
 			return nil, notFound(ref)
 		}
 		eff := &queue.Effects{Processed: idem, Count: map[string]int64{}}
 		if o, ok := d.toPerson(q, d.cfg.SafetyMessage(q.Language), "safety", nil); ok {
 			eff.Outbox = append(eff.Outbox, o)
 		}
-		if q.Status == inquiry.Answered || q.Status == inquiry.Closed {
+		if q.ReopenIfDone(now) {
 			// Danger now, on an inquiry staff thought done: back to them.
-			q.Reopen(now)
-			if q.Assignee != "" {
-				q.Status = inquiry.Claimed
-			}
 			eff.AddAudit(now, "system", "reopened", "the person said they are in danger")
 		} else if q.Urgent {
 			eff.AddAudit(now, "person", "danger", "said again they are in danger; safety message sent again")
@@ -70,6 +66,9 @@ func (d *Desk) PersonInDanger(ctx context.Context, ch inquiry.Channel, address s
 	})
 	if errors.Is(err, queue.ErrDuplicate) {
 		return nil
+	}
+	if err == nil {
+		d.log.Info("a person said they are in danger", "ref", ref)
 	}
 	return err
 }

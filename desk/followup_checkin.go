@@ -50,7 +50,7 @@ var errNoCheckIn = inquiry.Errorf(inquiry.ECONFLICT, "no check-in waits for an a
 func (d *Desk) CheckInAnswer(ctx context.Context, ch inquiry.Channel, address string, ref inquiry.Reference, yes bool) error {
 	now := d.now()
 	_, err := d.store.Update(ctx, ref, "", func(q *inquiry.Inquiry) (*queue.Effects, error) {
-		if q.Erased || q.Contact.Channel != ch || address == "" || !strings.EqualFold(q.Contact.Address, strings.TrimSpace(address)) {
+		if !ownedBy(q, ch, address) {
 			return nil, notFound(ref)
 		}
 		eff := &queue.Effects{Count: map[string]int64{}}
@@ -88,12 +88,7 @@ func (d *Desk) checkInReply(q *inquiry.Inquiry, m *queue.Inbound) (*queue.Effect
 		// auto-close): kept in the conversation, and nothing reopens.
 		eff.AddAudit(m.At, "person", "check_in_yes", "already closed")
 	}
-	msg := d.message(m)
-	msg.Direction = inquiry.In
-	eff.RewriteMessages = !q.Insert(msg)
-	if m.At.After(q.LastInAt) {
-		q.LastInAt = m.At
-	}
+	eff.RewriteMessages = !q.KeepIncoming(d.message(m))
 	eff.AddAudit(m.At, "system", "message_in", "channel="+string(m.Channel)+" (answer to the check-in)")
 	if m.MessageID != "" {
 		eff.MessageIDs = append(eff.MessageIDs, m.MessageID)

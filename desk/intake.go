@@ -332,6 +332,12 @@ func truncate(s string, n int) string {
 // sameContact reports whether an inbound message comes from the inquiry's
 // person: the same channel and address, or, for a web inquiry that left an
 // email address (and so was answered by email), a mail from that address.
+// ownedBy reports whether address on ch is the person of q (and q still
+// holds their data): only they may answer its check-in or flag its danger.
+func ownedBy(q *inquiry.Inquiry, ch inquiry.Channel, address string) bool {
+	return !q.Erased && q.Contact.Channel == ch && address != "" && strings.EqualFold(q.Contact.Address, strings.TrimSpace(address))
+}
+
 func sameContact(c inquiry.Contact, m *queue.Inbound) bool {
 	if c.Channel == m.Channel {
 		return strings.EqualFold(c.Address, m.Address)

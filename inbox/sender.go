@@ -296,7 +296,7 @@ func (s *Sender) deliver(ctx context.Context, to string, msg []byte) error {
 		return err
 	}
 	defer c.Close()
-	if err := s.login(ctx, c, secure); err != nil {
+	if _, err := s.login(ctx, c, secure); err != nil {
 		return err
 	}
 	if err := c.Mail(s.from.Address, nil); err != nil {
@@ -319,43 +319,43 @@ func (s *Sender) deliver(ctx context.Context, to string, msg []byte) error {
 	return nil
 }
 
-// login authenticates when a user is set. A login failure is the
-// configuration's, not the message's: retried, and logged (without the
-// password) each time.
-func (s *Sender) login(ctx context.Context, c *smtp.Client, secure bool) error {
+// login authenticates when a user is set and returns the SASL mechanism
+// it used ("" with no user). A login failure is the configuration's, not
+// the message's: retried, and logged (without the password) each time.
+func (s *Sender) login(ctx context.Context, c *smtp.Client, secure bool) (string, error) {
 	o := s.o
 	if o.User == "" {
-		return nil
+		return "", nil
 	}
 	if ok, _ := c.Extension("AUTH"); !ok {
-		return &sendError{stage: "auth", err: errors.New("the server does not offer AUTH")}
+		return "", &sendError{stage: "auth", err: errors.New("the server does not offer AUTH")}
 	}
 	// In clear only when asked for (none), or in auto mode on loopback.
 	host, _, _ := net.SplitHostPort(o.Addr)
 	if !secure && o.TLS != "none" && !(o.TLS == "auto" && isLoopback(host)) {
-		return &sendError{stage: "auth", err: errors.New("refusing to send credentials over an unencrypted connection")}
+		return "", &sendError{stage: "auth", err: errors.New("refusing to send credentials over an unencrypted connection")}
 	}
-	auth, err := s.auth(ctx)
+	auth, mech, err := s.auth(ctx)
 	if err != nil {
-		return &sendError{stage: "auth", err: err}
+		return "", &sendError{stage: "auth", err: err}
 	}
 	if err := c.Auth(auth); err != nil {
-		return &sendError{stage: "auth", err: err}
+		return "", &sendError{stage: "auth", err: err}
 	}
-	return nil
+	return mech, nil
 }
 
 // auth is the SASL login: XOAUTH2 with a fresh token when OAuth2 is set up,
-// else PLAIN with the password.
-func (s *Sender) auth(ctx context.Context) (sasl.Client, error) {
+// else PLAIN with the password; and the mechanism's name.
+func (s *Sender) auth(ctx context.Context) (sasl.Client, string, error) {
 	if s.o.Token != nil {
 		token, err := s.o.Token(ctx)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		return XOAuth2(s.o.User, token), nil
+		return XOAuth2(s.o.User, token), "XOAUTH2", nil
 	}
-	return sasl.NewPlainClient("", s.o.User, s.o.Password), nil
+	return sasl.NewPlainClient("", s.o.User, s.o.Password), sasl.Plain, nil
 }
 
 // connect opens the SMTP session in the configured TLS mode and greets the
@@ -479,16 +479,10 @@ func CheckSMTP(ctx context.Context, o SenderOptions) (SMTPCheck, error) {
 		return SMTPCheck{}, err
 	}
 	defer c.Close()
-	res := SMTPCheck{TLS: secure}
-	if err := s.login(ctx, c, secure); err != nil {
-		return res, err
-	}
-	if s.o.User != "" {
-		res.Auth = "PLAIN"
-		if s.o.Token != nil {
-			res.Auth = "XOAUTH2"
-		}
+	mech, err := s.login(ctx, c, secure)
+	if err != nil {
+		return SMTPCheck{TLS: secure}, err
 	}
 	_ = c.Quit()
-	return res, nil
+	return SMTPCheck{TLS: secure, Auth: mech}, nil
 }

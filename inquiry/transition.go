@@ -90,20 +90,36 @@ func (q *Inquiry) Reopen(now time.Time) {
 // It reports false when the message had to go before ones already stored
 // (see Insert): the caller must then rewrite the stored conversation.
 func (q *Inquiry) AddIncoming(m Message) (appended bool) {
+	appended = q.KeepIncoming(m)
+	q.UpdatedAt = m.At
+	q.CheckInAt = time.Time{}
+	q.ReopenIfDone(m.At)
+	return appended
+}
+
+// KeepIncoming adds a message from the person to the conversation, in
+// order (see Insert), without changing the inquiry's state: an answer to a
+// check-in is kept this way. It reports what Insert reports.
+func (q *Inquiry) KeepIncoming(m Message) (appended bool) {
 	m.Direction = In
 	appended = q.Insert(m)
 	if m.At.After(q.LastInAt) {
 		q.LastInAt = m.At
 	}
-	q.UpdatedAt = m.At
-	q.CheckInAt = time.Time{}
-	if q.Status == Answered || q.Status == Closed {
-		q.Reopen(m.At)
-		if q.Assignee != "" {
-			q.Status = Claimed
-		}
-	}
 	return appended
+}
+
+// ReopenIfDone gives an answered or closed inquiry back to staff: open, or
+// claimed by its assignee. It reports whether it did.
+func (q *Inquiry) ReopenIfDone(now time.Time) bool {
+	if q.Status != Answered && q.Status != Closed {
+		return false
+	}
+	q.Reopen(now)
+	if q.Assignee != "" {
+		q.Status = Claimed
+	}
+	return true
 }
 
 // Insert adds an incoming message in the order the person wrote it: before
