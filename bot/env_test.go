@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -21,6 +20,7 @@ import (
 	"github.com/unmigration-iraq/netdesk/desk"
 	"github.com/unmigration-iraq/netdesk/inquiry"
 	"github.com/unmigration-iraq/netdesk/internal/redistest"
+	"github.com/unmigration-iraq/netdesk/internal/testlog"
 	"github.com/unmigration-iraq/netdesk/queue"
 	"github.com/unmigration-iraq/netdesk/router"
 )
@@ -80,24 +80,6 @@ func writeConfig(tb testing.TB, limits string) string {
 	return path
 }
 
-// syncBuffer collects log lines from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type envOptions struct {
 	limits   string          // YAML limits section; fastLimits when ""
 	fake     bottest.Options // the fake's limits
@@ -117,7 +99,7 @@ type env struct {
 	desk   *desk.Desk
 	api    *Client
 	bot    *Bot
-	logs   *syncBuffer
+	logs   *testlog.Buffer
 	log    *slog.Logger
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -126,7 +108,7 @@ type env struct {
 
 func newEnv(tb testing.TB, o envOptions) *env {
 	tb.Helper()
-	e := &env{t: tb, logs: &syncBuffer{}}
+	e := &env{t: tb, logs: &testlog.Buffer{}}
 	e.redis = redistest.Start(tb)
 	e.rdb = e.redis.Client(tb)
 	e.fake = bottest.New(tb, o.fake)

@@ -3,12 +3,12 @@ package bot
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/unmigration-iraq/netdesk/followup"
 	"github.com/unmigration-iraq/netdesk/inquiry"
+	"github.com/unmigration-iraq/netdesk/internal/followuptest"
 	"github.com/unmigration-iraq/netdesk/queue"
 )
 
@@ -37,23 +37,7 @@ func TestCheckInsSentOnceWithTwoSchedulers(t *testing.T) {
 	}
 	// Two live schedulers tick at once, past the dead one's claim lease.
 	afterLease := later.Add(3 * time.Minute)
-	var wg sync.WaitGroup
-	for range 2 {
-		s, err := followup.New(followup.Options{Desk: e.desk, Now: func() time.Time { return afterLease }, Log: e.log})
-		if err != nil {
-			t.Fatal(err)
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range 3 {
-				if _, err := s.Tick(ctx); err != nil {
-					t.Error(err)
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	followuptest.TickTogether(t, followup.Options{Desk: e.desk, Now: func() time.Time { return afterLease }, Log: e.log}, 2, 3)
 	checkIns := func(p int64) int {
 		n := 0
 		for _, s := range e.fake.SentTo(p) {

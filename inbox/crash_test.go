@@ -17,6 +17,7 @@ import (
 	"github.com/unmigration-iraq/netdesk/inquiry"
 	"github.com/unmigration-iraq/netdesk/internal/redistest"
 	"github.com/unmigration-iraq/netdesk/internal/testbin"
+	"github.com/unmigration-iraq/netdesk/internal/testlog"
 	"github.com/unmigration-iraq/netdesk/queue"
 )
 
@@ -58,7 +59,7 @@ func (c slowMove) Read(p []byte) (int, error) {
 // process is a running `netdesk serve`.
 type process struct {
 	cmd *exec.Cmd
-	out *syncBuffer
+	out *testlog.Buffer
 }
 
 func startServe(t *testing.T, bin string, env []string) *process {
@@ -70,7 +71,7 @@ func startServe(t *testing.T, bin string, env []string) *process {
 		}
 	}
 	cmd.Env = append(cmd.Env, env...)
-	p := &process{cmd: cmd, out: &syncBuffer{}}
+	p := &process{cmd: cmd, out: &testlog.Buffer{}}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/unmigration-iraq/netdesk/followup"
 	"github.com/unmigration-iraq/netdesk/inquiry"
+	"github.com/unmigration-iraq/netdesk/internal/followuptest"
 	"github.com/unmigration-iraq/netdesk/queue"
 )
 
@@ -44,23 +44,7 @@ func TestEmailCheckInsSentOnceWithTwoSchedulers(t *testing.T) {
 		t.Fatalf("the dying scheduler claimed %d: %v", len(dead), err)
 	}
 	afterLease := later.Add(3 * time.Minute)
-	var wg sync.WaitGroup
-	for range 2 {
-		s, err := followup.New(followup.Options{Desk: e.desk, Now: func() time.Time { return afterLease }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range 3 {
-				if _, err := s.Tick(ctx); err != nil {
-					t.Error(err)
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	followuptest.TickTogether(t, followup.Options{Desk: e.desk, Now: func() time.Time { return afterLease }}, 2, 3)
 	checkIns := func(ref inquiry.Reference) int {
 		n := 0
 		for _, m := range e.smtp.received() {

@@ -18,6 +18,7 @@ import (
 	"github.com/unmigration-iraq/netdesk/desk"
 	"github.com/unmigration-iraq/netdesk/inbox"
 	"github.com/unmigration-iraq/netdesk/inquiry"
+	"github.com/unmigration-iraq/netdesk/internal/testlog"
 	"github.com/unmigration-iraq/netdesk/queue"
 )
 
@@ -342,7 +343,7 @@ func TestMailLoop(t *testing.T) {
 // TestIMAPLoginFailure: a wrong password is retried with backoff and never
 // logged.
 func TestIMAPLoginFailure(t *testing.T) {
-	var logs syncBuffer
+	var logs testlog.Buffer
 	e := newEnv(t, envOptions{listener: func(o *inbox.ListenerOptions) {
 		o.Password = "wrong-imap-s3cret"
 		o.Log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -17,6 +17,7 @@ import (
 	"github.com/emersion/go-sasl"
 
 	"github.com/unmigration-iraq/netdesk/inbox"
+	"github.com/unmigration-iraq/netdesk/internal/testlog"
 )
 
 // OAuth2 (XOAUTH2) logins, as Microsoft 365 and Google require: a token
@@ -235,7 +236,7 @@ func TestOAuth2Refused(t *testing.T) {
 	imapSrv := startMemIMAP(t, memOptions{bearer: tokens.valid})
 	token := inbox.OAuth2(inbox.OAuth2Config{TokenURL: tokens.URL, ClientID: clientID, ClientSecret: clientSecret,
 		Scopes: []string{"https://outlook.office365.com/.default"}}, nil)
-	var logs syncBuffer
+	var logs testlog.Buffer
 	e := newEnv(t, envOptions{imap: imapSrv, listener: func(o *inbox.ListenerOptions) {
 		o.Password, o.Token = "", token
 		o.Log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

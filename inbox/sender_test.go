@@ -1,13 +1,11 @@
 package inbox_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 
 	"github.com/unmigration-iraq/netdesk/inbox"
 	"github.com/unmigration-iraq/netdesk/inquiry"
+	"github.com/unmigration-iraq/netdesk/internal/testlog"
 	"github.com/unmigration-iraq/netdesk/queue"
 )
 
@@ -149,7 +148,7 @@ func TestSenderModes(t *testing.T) {
 				conf = serverTLS
 			}
 			srv := startSMTP(t, conf, c.implicit)
-			var logs syncBuffer
+			var logs testlog.Buffer
 			e := newEnv(t, envOptions{noListener: true, sender: func(o *inbox.SenderOptions) {
 				o.Addr, o.TLS, o.TLSConfig, o.User, o.Password = srv.Addr, c.mode, clientTLS, "mailer", "s3cret-smtp"
 				o.Log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -171,7 +170,7 @@ func TestSenderModes(t *testing.T) {
 	for _, mode := range []string{"auto", "starttls"} {
 		t.Run(mode+"-untrusted-loopback", func(t *testing.T) {
 			srv := startSMTP(t, serverTLS)
-			var logs syncBuffer
+			var logs testlog.Buffer
 			e := newEnv(t, envOptions{noListener: true, sender: func(o *inbox.SenderOptions) {
 				o.Addr, o.TLS, o.TLSConfig, o.User, o.Password = srv.Addr, mode, nil, "mailer", "s3cret-smtp"
 				o.MaxAttempts = 100
@@ -194,7 +193,7 @@ func TestSenderModes(t *testing.T) {
 	}
 	t.Run("wrong-password", func(t *testing.T) {
 		srv := startSMTP(t, serverTLS)
-		var logs syncBuffer
+		var logs testlog.Buffer
 		e := newEnv(t, envOptions{noListener: true, sender: func(o *inbox.SenderOptions) {
 			o.Addr, o.TLS, o.TLSConfig, o.User, o.Password = srv.Addr, "starttls", clientTLS, "mailer", "wrong-s3cret"
 			o.MaxAttempts = 100
@@ -210,21 +209,4 @@ func TestSenderModes(t *testing.T) {
 			t.Error("a login failure must be retried, not dead-lettered")
 		}
 	})
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
