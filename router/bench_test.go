@@ -15,7 +15,7 @@ var benchTexts = []string{
 func BenchmarkRoute(b *testing.B) {
 	r := newDefault(b)
 	for _, text := range benchTexts {
-		lang, _ := DetectLanguage(text)
+		lang, _ := r.detect(text)
 		b.Run(lang, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

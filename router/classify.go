@@ -16,94 +16,79 @@ const crossWeight = 0.5
 // phrase) at which a message is a media request whatever its subject.
 const pressOverride = 2
 
-// modelWeight is what the model's posterior for a topic is worth, in keyword
-// points, when keywords matched: a topic the model is sure of (p near 1)
-// outweighs a single keyword of another topic the model thinks unlikely.
-var modelWeight = 2.0
-
-// minModelP is the posterior the model needs to claim a message that no
-// keyword matched; below it the message goes to the fallback.
-const minModelP = 0.5
-
 // maxKwExplained bounds the keywords listed in an explanation.
 const maxKwExplained = 4
 
 type classification struct {
 	topic     int
+	p         float64
 	why       []string
 	pressRule bool
 }
 
-func (r *Router) classify(feats []int32, hits []hit, lang string) classification {
-	scores := r.score(hits, lang)
-	kwTop := argmax(scores)
-	var c classification
-	switch {
-	case r.press >= 0 && scores[r.press] >= pressOverride:
-		// A journalist asking about trafficking is a press request.
-		c.topic, c.pressRule = r.press, true
-		if rival := bestExcept(scores, r.press); rival >= 0 {
-			c.why = append(c.why, "rule:press overrides "+r.topics[rival].ID)
-		}
-		c.why = append(c.why, r.explainTopic(c.topic, hits, scores)...)
-		return c
-	case scores[kwTop] <= 0:
-		return r.classifyByModel(feats)
-	}
+// maxFeaturesExplained bounds the features listed in an explanation.
+const maxFeaturesExplained = 4
 
-	// Keywords and the model vote together: each topic's keyword points plus
-	// modelWeight times the model's posterior. One keyword is strong evidence,
-	// but a model sure of another topic overrides it (a daughter forced to
-	// marry is not a schooling question because the word "daughter" is there).
-	// The fallback takes no part: a text with a topic's keyword is about
-	// something, even if it also reads like a greeting.
-	post, _ := r.model.posteriorRows(feats, r.joint.rows[0])
-	best := kwTop
-	final := make([]float64, len(scores))
-	for i := range scores {
-		if i == r.other {
-			continue
+// classify picks the topic: the classifier's most probable topic, unless its
+// probability is under that topic's threshold (then the fallback), or the
+// press rule fires: press keywords covering two words make a media request
+// whatever it is about (a journalist asking about trafficking is press).
+func (r *Router) classify(a *analysis) classification {
+	post := r.topic.probs(a.x)
+	var c classification
+	if r.press >= 0 && a.scores[r.press] >= pressOverride {
+		c.topic, c.p, c.pressRule = r.press, post[r.press], true
+		if k := argmax(post); k != r.press {
+			c.why = append(c.why, fmt.Sprintf("rule:press overrides model:%s p=%.2f", r.topics[k].ID, post[k]))
 		}
-		final[i] = scores[i] + modelWeight*post[i]
-		if final[i] > final[best] {
-			best = i
-		}
+		c.why = append(c.why, r.explainTopic(c.topic, a.hits, a.scores)...)
+		return c
 	}
-	var tied []int
-	for i, s := range scores {
-		if s == scores[kwTop] {
-			tied = append(tied, i)
-		}
+	k := argmax(post)
+	c.topic, c.p = k, post[k]
+	if k != r.other && post[k] < r.minTopP[k] {
+		c.topic, c.p = r.other, post[r.other]
+		c.why = append(c.why, fmt.Sprintf("topic:%s (model unsure: %s p=%.2f < %.2f)", r.topics[r.other].ID, r.topics[k].ID, post[k], r.minTopP[k]))
+		return c
 	}
-	switch {
-	case scores[best] < scores[kwTop]:
-		c.why = append(c.why, fmt.Sprintf("model:nb p=%.2f overrides keywords of %s", post[best], r.topicList(tied)))
-		for _, t := range tied {
-			c.why = append(c.why, r.explainTopic(t, hits, scores)...)
-		}
-	case len(tied) > 1:
-		c.why = append(c.why, fmt.Sprintf("tie %s broken by model:nb p=%.2f", r.topicList(tied), post[best]))
-	default:
-		c.why = append(c.why, fmt.Sprintf("model:nb p=%.2f", post[best]))
+	why := fmt.Sprintf("topic:%s model p=%.2f", r.topics[k].ID, post[k])
+	if top := r.topic.strongest(a.x, k, maxFeaturesExplained, a.names); len(top) > 0 {
+		why += " (" + strings.Join(top, ", ") + ")"
 	}
-	c.topic = best
-	c.why = append(c.why, r.explainTopic(best, hits, scores)...)
+	c.why = append(c.why, why)
+	c.why = append(c.why, r.explainTopic(k, a.hits, a.scores)...)
 	return c
 }
 
-// classifyByModel decides a text no keyword matched: the model's topic if it
-// is sure enough, else the fallback.
-func (r *Router) classifyByModel(feats []int32) classification {
-	post, known := r.model.posteriorRows(feats, r.joint.rows[0])
-	k := argmax(post)
+type urgency struct {
+	urgent bool
+	p      float64
+	why    []string
+}
+
+// judgeUrgency flags a text urgent when the urgency classifier's calibrated
+// probability reaches the threshold chosen on the validation split for
+// recall first. A press request is never urgent: a journalist asking about
+// violence is not in danger.
+func (r *Router) judgeUrgency(a *analysis, press bool) urgency {
+	p := r.urgency.probs(a.x)[1]
+	u := urgency{p: p}
+	u.why = append(u.why, a.calmed...)
 	switch {
-	case k != r.other && post[k] >= minModelP:
-		return classification{topic: k, why: []string{fmt.Sprintf("topic:%s model:nb p=%.2f (no keyword)", r.topics[k].ID, post[k])}}
-	case known == 0:
-		return classification{topic: r.other, why: []string{"topic:" + r.topics[r.other].ID + " (no keyword, nothing known to the model)"}}
+	case press && p >= r.urgentP:
+		u.why = append(u.why, fmt.Sprintf("not urgent: press request (model p=%.2f)", p))
+	case p >= r.urgentP:
+		u.urgent = true
+		why := fmt.Sprintf("urgent:model p=%.2f >= %.2f", p, r.urgentP)
+		if top := r.urgency.strongest(a.x, 1, maxFeaturesExplained, a.names); len(top) > 0 {
+			why += " (" + strings.Join(top, ", ") + ")"
+		}
+		u.why = append(u.why, why)
+		u.why = append(u.why, a.cues...)
 	default:
-		return classification{topic: r.other, why: []string{fmt.Sprintf("topic:%s (no keyword; model unsure: %s p=%.2f)", r.topics[r.other].ID, r.topics[k].ID, post[k])}}
+		u.why = append(u.why, fmt.Sprintf("not urgent: model p=%.2f < %.2f", p, r.urgentP))
 	}
+	return u
 }
 
 // bestExcept returns the highest-scoring topic other than skip, or -1.

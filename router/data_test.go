@@ -5,53 +5,42 @@ import (
 	"testing"
 )
 
-// The embedded tables are well-formed, name known topics and languages, and
-// share no sentence with the evaluation sets (the model must not see them).
-func TestEmbeddedTables(t *testing.T) {
+// The corpus is well-formed, names known topics and languages, covers every
+// topic in every language, and shares no sentence with an evaluation set
+// (the model must not see them), nor a near copy of one.
+func TestCorpus(t *testing.T) {
 	known := map[string]bool{}
 	for _, tp := range loadTopics(t) {
 		known[tp.ID] = true
 	}
-	train := map[string]bool{}
-	perTopic := map[string]int{}
-	err := eachLine(trainText, "data/train.tsv", func(f []string) error {
-		switch {
-		case len(f) != 3:
-			t.Errorf("train.tsv: %d fields in %q", len(f), strings.Join(f, "\t"))
-		case !known[f[0]]:
-			t.Errorf("train.tsv: unknown topic %q", f[0])
-		case !languages[f[1]]:
-			t.Errorf("train.tsv: unknown language %q", f[1])
-		default:
-			train[Normalize(f[2])] = true
-			perTopic[f[0]+"/"+f[1]]++
-		}
-		return nil
-	})
+	corpus, err := loadCorpus()
 	if err != nil {
 		t.Fatal(err)
+	}
+	train := map[string]bool{}
+	perTopic := map[string]int{}
+	urgent := map[string]int{}
+	for _, l := range corpus {
+		if l.topic != "" && !known[l.topic] {
+			t.Errorf("%s: unknown topic %q in %q", l.file, l.topic, l.text)
+		}
+		train[Normalize(l.text)] = true
+		perTopic[l.topic+"/"+l.lang]++
+		if l.urgent == 1 {
+			urgent[l.lang]++
+		}
 	}
 	for id := range known {
 		for lang := range languages {
 			if perTopic[id+"/"+lang] < 5 {
-				t.Errorf("train.tsv: only %d examples for %s in %s", perTopic[id+"/"+lang], id, lang)
+				t.Errorf("corpus: only %d examples for %s in %s", perTopic[id+"/"+lang], id, lang)
 			}
 		}
 	}
-	if err := addUrgentCues(newMatcher()); err != nil {
-		t.Fatal(err)
-	}
-	// The urgency model's examples are training sentences too.
-	err = eachLine(urgentExamplesText, "data/urgent_examples.tsv", func(f []string) error {
-		if len(f) != 2 || !languages[f[0]] {
-			t.Errorf("urgent_examples.tsv: want LANG<TAB>TEXT, got %q", strings.Join(f, "\t"))
-			return nil
+	for lang := range languages {
+		if urgent[lang] < 50 {
+			t.Errorf("corpus: only %d urgent examples in %s", urgent[lang], lang)
 		}
-		train[Normalize(f[1])] = true
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	eval := map[string]string{}
 	for _, f := range evalFiles {
@@ -60,24 +49,33 @@ func TestEmbeddedTables(t *testing.T) {
 			if train[n] {
 				t.Errorf("%s: %q is also a training sentence", f, e.Text)
 			}
-			if prev, dup := eval[n]; dup {
-				t.Errorf("%s: %q is also in %s", f, e.Text, prev)
-			}
 			eval[n] = f
 		}
 	}
 	// Nor a near copy: a training sentence that shares most of its words with
 	// an evaluation text would make the evaluation measure memory.
-	trainWords := make([]map[string]bool, 0, len(train))
+	index := map[string][]int{} // word -> training sentences that have it
+	var trainWords []map[string]bool
 	for n := range train {
-		trainWords = append(trainWords, wordSet(n))
+		ws := wordSet(n)
+		for w := range ws {
+			index[w] = append(index[w], len(trainWords))
+		}
+		trainWords = append(trainWords, ws)
 	}
 	for n, f := range eval {
 		ew := wordSet(n)
-		for _, tw := range trainWords {
-			if j := jaccard(ew, tw); j >= maxTrainSimilarity && len(ew)+len(tw) >= 8 {
-				t.Errorf("%s: %q shares %.0f%% of its words with a training sentence", f, n, 100*j)
-				break
+		seen := map[int]bool{}
+		for w := range ew {
+			for _, i := range index[w] {
+				if seen[i] {
+					continue
+				}
+				seen[i] = true
+				tw := trainWords[i]
+				if j := jaccard(ew, tw); j >= maxTrainSimilarity && len(ew)+len(tw) >= 8 {
+					t.Errorf("%s: %q shares %.0f%% of its words with a training sentence", f, n, 100*j)
+				}
 			}
 		}
 	}

@@ -15,8 +15,8 @@ func FuzzRoute(f *testing.F) {
 		d := r.Route(text, hint)
 		checkDecision(t, "fuzz", d)
 		_ = Normalize(text)
-		if lang, _ := DetectLanguage(text); !languages[lang] {
-			t.Fatalf("DetectLanguage(%q) = %q", text, lang)
+		if lang, _ := r.detect(text); !languages[lang] {
+			t.Fatalf("detect(%q) = %q", text, lang)
 		}
 	})
 }

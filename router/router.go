@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -12,7 +13,7 @@ type Topic struct {
 	ID        string
 	Lead      string
 	Support   []string
-	Keywords  map[string][]string // language code ("en","ar","ckb") -> keywords/phrases
+	Keywords  map[string][]string // language code ("en","ar","ckb","kmr") -> keywords/phrases
 	Sensitive bool
 }
 
@@ -25,6 +26,10 @@ type Decision struct {
 	Urgent    bool     `json:"urgent"`
 	Matched   []string `json:"matched"` // never nil
 	Sensitive bool     `json:"-"`
+	// TopicP and UrgentP are the calibrated probabilities behind the
+	// decision, for callers that weigh a later message against the first.
+	TopicP  float64 `json:"-"`
+	UrgentP float64 `json:"-"`
 }
 
 // Fallback is the topic that takes whatever nothing else claims.
@@ -39,17 +44,52 @@ const maxAnalyzed = 32 << 10
 
 // Router is immutable after New and safe for concurrent use.
 type Router struct {
-	topics  []Topic
-	other   int
-	press   int // -1 when the network has no press topic
-	m       *matcher
-	model   *model
-	urgency *model // two classes: 0 calm, 1 urgent
-	joint   *jointIndex
+	topics []Topic
+	other  int
+	press  int // -1 when the network has no press topic
+	m      *matcher
+
+	topic   *linear   // one class per topic
+	urgency *linear   // class 1: urgent
+	lang    *linear   // langClasses
+	minTopP []float64 // per topic: below this probability the fallback takes the text
+	urgentP float64   // from this probability a text is urgent
+	stats   TrainStats
 }
 
-// New compiles the topics' keywords and the urgency cues and trains the model.
+// TrainStats says what New trained on and what it chose.
+type TrainStats struct {
+	TopicSamples, UrgencySamples, LanguageSamples int
+	UrgentThreshold                               float64
+	TopicTemp, UrgencyTemp                        float64
+}
+
+// Stats reports the training that New did.
+func (r *Router) Stats() TrainStats { return r.stats }
+
+// New compiles the topics' keywords and the urgency cues, and trains the
+// topic, urgency and language classifiers on the embedded corpus.
 func New(topics []Topic) (*Router, error) {
+	r, err := compile(topics)
+	if err != nil {
+		return nil, err
+	}
+	corpus, err := loadCorpus()
+	if err != nil {
+		return nil, fmt.Errorf("router: corpus: %w", err)
+	}
+	r.train(corpus, topics)
+	return r, nil
+}
+
+// Check validates topics as New does, without training: `netdesk config
+// check` need not spend a second on a model it throws away.
+func Check(topics []Topic) error {
+	_, err := compile(topics)
+	return err
+}
+
+func compile(topics []Topic) (*Router, error) {
 	if len(topics) == 0 {
 		return nil, errors.New("router: no topics")
 	}
@@ -75,7 +115,7 @@ func New(topics []Topic) (*Router, error) {
 		}
 		for lang, kws := range t.Keywords {
 			if !languages[lang] {
-				errs = append(errs, fmt.Errorf("topic %q: unknown keyword language %q (want en, ar or ckb)", t.ID, lang))
+				errs = append(errs, fmt.Errorf("topic %q: unknown keyword language %q (want en, ar, ckb or kmr)", t.ID, lang))
 				continue
 			}
 			for _, kw := range kws {
@@ -98,27 +138,43 @@ func New(topics []Topic) (*Router, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("router: %w", errors.Join(errs...))
 	}
-	docs := trainingDocs(topics)
-	for i, d := range docs {
-		docs[i].feats = features(nil, d.toks, d.lang)
-		if d.lang == "en" {
-			for _, w := range d.toks {
-				r.m.vocab[w] = true
-			}
-		}
-	}
-	r.model = trainModel(len(topics), docs)
-	r.urgency = trainUrgency(r.m, docs)
-	r.joint = newJointIndex(r.model, r.urgency)
 	return r, nil
 }
 
-// Route classifies one text. A langHint of en, ar or ckb (the language the
-// person chose) wins over detection; anything else is ignored.
+// analysis is everything Route learns of a text before deciding.
+type analysis struct {
+	lang, why string
+	toks      []string
+	hits      []hit
+	scores    []float64 // keyword points per topic
+	cues      []string  // urgency cues that count
+	calmed    []string  // urgency cues a calm phrase, negation or past date cancelled
+	x         []uint32
+	names     map[uint32]string
+}
+
+// analyze computes a text's words, keyword hits, rule verdicts and features.
+// lang is the language the text is read as (its detected language).
+func (r *Router) analyze(text, lang string, named bool) *analysis {
+	a := &analysis{lang: lang, toks: tokens(text)}
+	cands := allCandidates(a.toks, lang)
+	a.hits = r.m.findOf(a.toks, cands, lang)
+	a.scores = r.score(a.hits, lang)
+	a.cues, a.calmed = urgentHits(r.m, a.toks, a.hits)
+	rules := ruleFeatures(make([]string, 0, 8), a.scores, r.topics, a.cues, a.calmed, longPast(a.toks))
+	if named {
+		a.names = map[uint32]string{}
+	}
+	a.x = textFeatures(make([]uint32, 0, 24*len(a.toks)+len(rules)), a.toks, cands, rules, a.names)
+	return a
+}
+
+// Route classifies one text. A langHint of en, ar, ckb or kmr (the language
+// the person chose) wins over detection; anything else is ignored.
 func (r *Router) Route(text, langHint string) Decision {
 	text = clip(text, maxAnalyzed)
 	d := Decision{Matched: make([]string, 0, 8)}
-	lang, why := DetectLanguage(text)
+	lang, why := r.detect(text)
 	switch {
 	case languages[langHint]:
 		d.Language = langHint
@@ -133,27 +189,17 @@ func (r *Router) Route(text, langHint string) Decision {
 
 	// The text's own language drives matching; a hint only labels the
 	// decision, since people do not always write in the language they chose.
-	toks := tokens(text)
-	cands := allCandidates(toks, lang)
-	hits := r.m.findOf(toks, cands, lang)
-	hashes := featuresOf(make([]uint64, 0, 24*len(toks)), toks, cands)
-	feats := r.joint.lookup(make([]int32, 0, len(hashes)), hashes)
-	c := r.classify(feats, hits, lang)
+	a := r.analyze(text, lang, true)
+	c := r.classify(a)
 	t := r.topics[c.topic]
-	d.Topic, d.Agency, d.Sensitive = t.ID, t.Lead, t.Sensitive
+	d.Topic, d.Agency, d.Sensitive, d.TopicP = t.ID, t.Lead, t.Sensitive, c.p
 	d.Support = append([]string{}, t.Support...)
 	d.Matched = append(d.Matched, c.why...)
 	d.Matched = append(d.Matched, "agency:"+t.Lead+" (lead of "+t.ID+")")
 
-	cues, calmed := r.urgentCues(toks, feats, hits)
-	d.Matched = append(d.Matched, calmed...)
-	switch {
-	case len(cues) > 0 && c.pressRule:
-		d.Matched = append(d.Matched, "not urgent: press request ("+cues[0]+")")
-	case len(cues) > 0:
-		d.Urgent = true
-		d.Matched = append(d.Matched, cues...)
-	}
+	u := r.judgeUrgency(a, c.pressRule)
+	d.Urgent, d.UrgentP = u.urgent, u.p
+	d.Matched = append(d.Matched, u.why...)
 	return d
 }
 
@@ -166,4 +212,14 @@ func clip(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// parallel runs fns at once and waits for them.
+func parallel(fns ...func()) {
+	var wg sync.WaitGroup
+	for _, fn := range fns {
+		wg.Add(1)
+		go func() { defer wg.Done(); fn() }()
+	}
+	wg.Wait()
 }

@@ -16,57 +16,6 @@ import (
 //go:embed data/urgent.txt
 var urgentText string
 
-// Messages written for the urgency model (LANG<TAB>TEXT): urgent ones, and
-// with a leading "-" calm ones that sound like them (hunger, tears, sorrow,
-// danger long past).
-//
-//go:embed data/urgent_examples.tsv
-var urgentExamplesText string
-
-// urgentModelP is the probability from which the urgency model flags a
-// message no cue matched. The cues are precise but list phrasings; the model
-// (naive Bayes over words and character n-grams, like the topic model) also
-// knows a threat told in other words. It is trained in New on the cues and
-// data/urgent_examples.tsv as urgent, and on the training sentences that no
-// cue flags as not.
-var urgentModelP = 0.8
-
-// minUrgentModelWords: shorter texts are left to the cues; in four words
-// ("they took our tent") the model hears "they took our" and little else.
-const minUrgentModelWords = 6
-
-// trainUrgency trains the two-class urgency model (class 1: urgent).
-func trainUrgency(m *matcher, docs []doc) *model {
-	ud := make([]doc, 0, len(docs)+len(m.phrases)+100)
-	for _, d := range docs {
-		class := 0
-		if cues, _ := urgentHits(m, d.toks, m.find(d.toks, d.lang)); len(cues) > 0 {
-			class = 1
-		}
-		ud = append(ud, doc{class: class, lang: d.lang, toks: d.toks, feats: d.feats})
-	}
-	for _, p := range m.phrases {
-		switch p.owner {
-		case ownerUrgent:
-			ud = append(ud, doc{class: 1, lang: p.lang, toks: tokens(p.raw)})
-		case ownerCalm:
-			ud = append(ud, doc{class: 0, lang: p.lang, toks: tokens(p.raw)})
-		}
-	}
-	_ = eachLine(urgentExamplesText, "data/urgent_examples.tsv", func(f []string) error {
-		if len(f) == 2 && languages[f[0]] {
-			text, calm := strings.CutPrefix(f[1], "-")
-			class := 1
-			if calm {
-				class = 0
-			}
-			ud = append(ud, doc{class: class, lang: f[0], toks: tokens(text)})
-		}
-		return nil
-	})
-	return trainModel(2, ud)
-}
-
 // maxCuesExplained bounds the cues listed in an explanation.
 const maxCuesExplained = 3
 
@@ -83,19 +32,6 @@ func addUrgentCues(m *matcher) error {
 		}
 		return m.add(fields[1], fields[0], ownerUrgent)
 	})
-}
-
-// urgentCues explains each urgency cue found, as "urgent:LANG:PHRASE", and
-// each one a calm phrase or a negation cancelled. When no cue is there, nor
-// one cancelled, the urgency model may still flag the text.
-func (r *Router) urgentCues(toks []string, feats []int32, hits []hit) (cues, calmed []string) {
-	cues, calmed = urgentHits(r.m, toks, hits)
-	if len(cues) == 0 && len(calmed) == 0 && len(toks) >= minUrgentModelWords && longPast(toks) == "" {
-		if post, known := r.urgency.posteriorRows(feats, r.joint.rows[1]); known > 0 && post[1] >= urgentModelP {
-			cues = append(cues, fmt.Sprintf("urgent:model p=%.2f", post[1]))
-		}
-	}
-	return cues, calmed
 }
 
 // urgentHits sorts the urgency cues among hits into those that count and
