@@ -285,14 +285,7 @@ func (d *Desk) append(ctx context.Context, ref inquiry.Reference, m *queue.Inbou
 			eff.MessageIDs = append(eff.MessageIDs, m.MessageID)
 			q.Contact.Thread = appendThread(q.Contact.Thread, m.MessageID)
 		}
-		if dec.Urgent && !q.Urgent {
-			q.Urgent = true
-			eff.AddAudit(m.At, "system", "urgent", "a later message signals danger")
-			if o, ok := d.toPerson(q, d.cfg.SafetyMessage(q.Language), "safety", m); ok {
-				eff.Outbox = append(eff.Outbox, o)
-			}
-		}
-		eff.Outbox = append(eff.Outbox, d.staffNotice(q, msg, "followup_card")...)
+		d.escalateOnMessage(q, msg, dec, m, eff)
 		return eff, nil
 	})
 	if err == nil {

@@ -90,7 +90,13 @@ func (d *Desk) newMessageID() string {
 // staffNotice tells the lead agency's staff about a new inquiry or message:
 // a card in their Telegram group, or an email when the agency works by email.
 func (d *Desk) staffNotice(q *inquiry.Inquiry, msg inquiry.Message, kind string) []queue.Outbound {
-	a, ok := d.cfg.Agency(q.Agency)
+	return d.staffNoticeFor(q.Agency, q, msg, kind)
+}
+
+// staffNoticeFor is staffNotice to the staff of agency (a supporting agency
+// that a later message brought in).
+func (d *Desk) staffNoticeFor(agency string, q *inquiry.Inquiry, msg inquiry.Message, kind string) []queue.Outbound {
+	a, ok := d.cfg.Agency(agency)
 	if !ok {
 		return nil
 	}
@@ -144,4 +150,12 @@ func CardButtons(ref inquiry.Reference) [][]queue.Button {
 		{Text: "Reassign", Data: "reassign:" + r},
 		{Text: "Close", Data: "close:" + r},
 	}}
+}
+
+// fill replaces the {name} placeholders of a built-in text.
+func fill(s string, vars map[string]string) string {
+	for k, v := range vars {
+		s = strings.ReplaceAll(s, "{"+k+"}", v)
+	}
+	return s
 }

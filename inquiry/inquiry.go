@@ -179,3 +179,17 @@ func nonNil(s []string) []string {
 	}
 	return s
 }
+
+// MarkSensitive makes q sensitive for good, as a later message revealed a
+// sensitive topic, and adds that topic's lead as a supporting agency so its
+// staff see the inquiry. It reports whether anything changed, and the
+// agency it added ("" when it was already involved).
+func (q *Inquiry) MarkSensitive(lead string) (changed bool, added string) {
+	changed = !q.Sensitive
+	q.Sensitive = true
+	if lead != "" && !q.Involves(lead) {
+		q.Support = append(q.Support, lead)
+		return true, lead
+	}
+	return changed, ""
+}
