@@ -46,16 +46,20 @@ func (r *Router) classify(a *analysis) classification {
 	}
 	k := argmax(post)
 	c.topic, c.p = k, post[k]
+	if kw := argmax(a.scores); k == r.other && a.scores[kw] > 0 {
+		// The model heard nothing of any topic, but a topic's keyword is
+		// there: a network's own topics, with no corpus lines, live on it.
+		c.topic, c.p = kw, post[kw]
+		c.why = append(c.why, fmt.Sprintf("rule:keywords of %s over model:%s p=%.2f", r.topics[kw].ID, r.topics[k].ID, post[k]))
+		c.why = append(c.why, r.explainTopic(kw, a.hits, a.scores)...)
+		return c
+	}
 	if k != r.other && post[k] < r.minTopP[k] {
 		c.topic, c.p = r.other, post[r.other]
 		c.why = append(c.why, fmt.Sprintf("topic:%s (model unsure: %s p=%.2f < %.2f)", r.topics[r.other].ID, r.topics[k].ID, post[k], r.minTopP[k]))
 		return c
 	}
-	why := fmt.Sprintf("topic:%s model p=%.2f", r.topics[k].ID, post[k])
-	if top := r.topic.strongest(a.x, k, maxFeaturesExplained, a.names); len(top) > 0 {
-		why += " (" + strings.Join(top, ", ") + ")"
-	}
-	c.why = append(c.why, why)
+	c.why = append(c.why, fmt.Sprintf("topic:%s model p=%.2f", r.topics[k].ID, post[k])+a.explain(r.topic, k))
 	c.why = append(c.why, r.explainTopic(k, a.hits, a.scores)...)
 	return c
 }
@@ -79,11 +83,7 @@ func (r *Router) judgeUrgency(a *analysis, press bool) urgency {
 		u.why = append(u.why, fmt.Sprintf("not urgent: press request (model p=%.2f)", p))
 	case p >= r.urgentP:
 		u.urgent = true
-		why := fmt.Sprintf("urgent:model p=%.2f >= %.2f", p, r.urgentP)
-		if top := r.urgency.strongest(a.x, 1, maxFeaturesExplained, a.names); len(top) > 0 {
-			why += " (" + strings.Join(top, ", ") + ")"
-		}
-		u.why = append(u.why, why)
+		u.why = append(u.why, fmt.Sprintf("urgent:model p=%.2f >= %.2f", p, r.urgentP)+a.explain(r.urgency, 1))
 		u.why = append(u.why, a.cues...)
 	default:
 		u.why = append(u.why, fmt.Sprintf("not urgent: model p=%.2f < %.2f", p, r.urgentP))

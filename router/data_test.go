@@ -56,12 +56,14 @@ func TestCorpus(t *testing.T) {
 	// an evaluation text would make the evaluation measure memory.
 	index := map[string][]int{} // word -> training sentences that have it
 	var trainWords []map[string]bool
+	var trainTexts []string
 	for n := range train {
 		ws := wordSet(n)
 		for w := range ws {
 			index[w] = append(index[w], len(trainWords))
 		}
 		trainWords = append(trainWords, ws)
+		trainTexts = append(trainTexts, n)
 	}
 	for n, f := range eval {
 		ew := wordSet(n)
@@ -74,7 +76,7 @@ func TestCorpus(t *testing.T) {
 				seen[i] = true
 				tw := trainWords[i]
 				if j := jaccard(ew, tw); j >= maxTrainSimilarity && len(ew)+len(tw) >= 8 {
-					t.Errorf("%s: %q shares %.0f%% of its words with a training sentence", f, n, 100*j)
+					t.Errorf("%s: %q shares %.0f%% of its words with the training sentence %q", f, n, 100*j, trainTexts[i])
 				}
 			}
 		}

@@ -29,29 +29,31 @@ func langFeatures(dst []uint32, text string) []uint32 {
 	text = clip(text, detectLimit)
 	// Sorani typed on an Arabic keyboard writes ە as ه + ZWNJ.
 	text = strings.ReplaceAll(text, "ه\u200c", "ە")
-	var word []rune
+	word := make([]rune, 1, 64)
+	word[0] = '<'
 	flush := func() {
-		if len(word) == 0 {
+		if len(word) == 1 {
 			return
 		}
-		w := "<" + string(word) + ">"
-		dst = append(dst, uint32(hashString(21, w)&(dim-1)))
-		rs := []rune(w)
+		word = append(word, '>')
+		dst = append(dst, uint32(hashRunes(21, word)&(dim-1)))
 		for g := 1; g <= 3; g++ {
-			for i := 0; i+g <= len(rs); i++ {
-				if g == 1 && (rs[i] == '<' || rs[i] == '>') {
+			for i := 0; i+g <= len(word); i++ {
+				if g == 1 && (i == 0 || i == len(word)-1) {
 					continue
 				}
-				dst = append(dst, uint32(hashString(uint64(21+g), string(rs[i:i+g]))&(dim-1)))
+				dst = append(dst, uint32(hashRunes(uint64(21+g), word[i:i+g])&(dim-1)))
 			}
 		}
-		word = word[:0]
+		word = word[:1]
 	}
 	for _, r := range text {
 		switch {
 		case unicode.Is(unicode.Mn, r) || r == 'ـ' || unicode.Is(unicode.Cf, r):
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			word = append(word, unicode.ToLower(r))
+			if len(word) < 48 {
+				word = append(word, unicode.ToLower(r))
+			}
 		default:
 			flush()
 		}
@@ -78,4 +80,14 @@ func (r *Router) detect(text string) (string, string) {
 	p := r.lang.probs(dedupe(langFeatures(nil, text)))
 	k := argmax(p)
 	return langClasses[k], fmt.Sprintf("model p=%.2f", p[k])
+}
+
+func hashRunes(seed uint64, rs []rune) uint64 {
+	h := uint64(fnvOffset) ^ seed
+	h *= fnvPrime
+	for _, r := range rs {
+		h ^= uint64(r)
+		h *= fnvPrime
+	}
+	return mix(h)
 }

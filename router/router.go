@@ -143,30 +143,47 @@ func compile(topics []Topic) (*Router, error) {
 
 // analysis is everything Route learns of a text before deciding.
 type analysis struct {
-	lang, why string
-	toks      []string
-	hits      []hit
-	scores    []float64 // keyword points per topic
-	cues      []string  // urgency cues that count
-	calmed    []string  // urgency cues a calm phrase, negation or past date cancelled
-	x         []uint32
-	names     map[uint32]string
+	toks   []string
+	cands  [][]string
+	rules  []string  // rule features
+	hits   []hit     // keywords and cues found
+	scores []float64 // keyword points per topic
+	cues   []string  // urgency cues that count
+	calmed []string  // urgency cues a calm phrase, negation or past date cancelled
+	x      []uint32  // feature buckets
 }
 
 // analyze computes a text's words, keyword hits, rule verdicts and features.
 // lang is the language the text is read as (its detected language).
-func (r *Router) analyze(text, lang string, named bool) *analysis {
-	a := &analysis{lang: lang, toks: tokens(text)}
-	cands := allCandidates(a.toks, lang)
-	a.hits = r.m.findOf(a.toks, cands, lang)
+func (r *Router) analyze(text, lang string) *analysis {
+	a := &analysis{toks: tokens(text)}
+	a.cands = allCandidates(a.toks, lang)
+	a.hits = r.m.findOf(a.toks, a.cands, lang)
 	a.scores = r.score(a.hits, lang)
 	a.cues, a.calmed = urgentHits(r.m, a.toks, a.hits)
-	rules := ruleFeatures(make([]string, 0, 8), a.scores, r.topics, a.cues, a.calmed, longPast(a.toks))
-	if named {
-		a.names = map[uint32]string{}
-	}
-	a.x = textFeatures(make([]uint32, 0, 24*len(a.toks)+len(rules)), a.toks, cands, rules, a.names)
+	a.rules = ruleFeatures(make([]string, 0, 8), a.scores, r.topics, a.cues, a.calmed, longPast(a.toks))
+	a.x = textFeatures(make([]uint32, 0, 24*len(a.toks)+len(a.rules)), a.toks, a.cands, a.rules)
 	return a
+}
+
+// explain names the features of a that pushed model m most towards class c.
+func (a *analysis) explain(m *linear, c int) string {
+	top := m.strongest(a.x, c, maxFeaturesExplained)
+	if len(top) == 0 {
+		return ""
+	}
+	names := make(map[uint32]string, len(top))
+	for _, b := range top {
+		names[b] = ""
+	}
+	nameFeatures(names, a.toks, a.cands, a.rules)
+	out := make([]string, 0, len(top))
+	for _, b := range top {
+		if n := names[b]; n != "" {
+			out = append(out, n)
+		}
+	}
+	return " (" + strings.Join(out, ", ") + ")"
 }
 
 // Route classifies one text. A langHint of en, ar, ckb or kmr (the language
@@ -189,7 +206,7 @@ func (r *Router) Route(text, langHint string) Decision {
 
 	// The text's own language drives matching; a hint only labels the
 	// decision, since people do not always write in the language they chose.
-	a := r.analyze(text, lang, true)
+	a := r.analyze(text, lang)
 	c := r.classify(a)
 	t := r.topics[c.topic]
 	d.Topic, d.Agency, d.Sensitive, d.TopicP = t.ID, t.Lead, t.Sensitive, c.p

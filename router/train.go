@@ -1,27 +1,35 @@
 package router
 
 import (
+	"math"
 	"runtime"
-	"sort"
 	"sync"
 )
 
 // Training settings, chosen on the validation split.
 var (
-	topicOptions   = trainOptions{epochs: 6, rate: 0.6, seed: 1}
-	urgencyOptions = trainOptions{epochs: 8, rate: 0.6, seed: 2}
+	topicOptions   = trainOptions{epochs: 5, rate: 3, seed: 1, idf: true}
+	urgencyOptions = trainOptions{epochs: 5, rate: 1.5, seed: 2, idf: true}
 	langOptions    = trainOptions{epochs: 3, rate: 0.5, seed: 3}
 )
+
+// keywordWeight is what one keyword counts as a training text: less than a
+// message, since it is one phrase, but enough that a network's own topics,
+// with no corpus lines, are learnt from their keywords.
+var keywordWeight float32 = 0.5
 
 // urgentWeight makes a missed urgent training message cost more than a false
 // alarm: there are fewer of them, and missing one is the worse error.
 const urgentWeight = 2
 
-// Urgency threshold: the highest probability threshold that still flags at
-// least minValRecall of the validation split's urgent messages. Recall comes
-// first (the desk exists for people in danger); a false alarm costs a
-// safety message and a red card.
-const minValRecall = 0.97
+// calmUnlabelled takes the corpus's topic sentences without an urgency label
+// (the first stage's, written as ordinary questions) as calm when no
+// urgency cue is in them.
+var calmUnlabelled = true
+
+// missCost is what a missed urgent message costs, in false alarms, when the
+// urgency threshold is chosen.
+const missCost = 8
 
 // Lines of the corpus for topics the network does not have are skipped, so a
 // replaced topic list still trains on its own keywords and urgency on all.
@@ -31,9 +39,11 @@ func (r *Router) train(corpus []labelled, topics []Topic) {
 		index[t.ID] = i
 	}
 	feats := make([][]uint32, len(corpus))
+	cues := make([][]string, len(corpus))
 	langFeats := make([][]uint32, len(corpus))
 	eachParallel(len(corpus), func(i int) {
-		feats[i] = r.analyze(corpus[i].text, corpus[i].lang, false).x
+		a := r.analyze(corpus[i].text, corpus[i].lang)
+		feats[i], cues[i] = a.x, a.cues
 		langFeats[i] = dedupe(langFeatures(nil, corpus[i].text))
 	})
 
@@ -48,9 +58,13 @@ func (r *Router) train(corpus []labelled, topics []Topic) {
 				topicVal = append(topicVal, s)
 			}
 		}
-		if l.urgent >= 0 {
-			s := sample{x: feats[i], y: int(l.urgent), weight: 1}
-			if l.urgent == 1 {
+		urgent := l.urgent
+		if urgent < 0 && calmUnlabelled && l.topic != "" && len(cues[i]) == 0 {
+			urgent = 0 // a topic sentence with no urgency cue: calm
+		}
+		if urgent >= 0 {
+			s := sample{x: feats[i], y: int(urgent), weight: 1}
+			if urgent == 1 {
 				s.weight = urgentWeight
 			}
 			switch l.split {
@@ -73,9 +87,8 @@ func (r *Router) train(corpus []labelled, topics []Topic) {
 	for i, t := range topics {
 		for lang, kws := range t.Keywords {
 			for _, kw := range kws {
-				toks := tokens(kw)
-				x := textFeatures(nil, toks, allCandidates(toks, lang), nil, nil)
-				topicTrain = append(topicTrain, sample{x: x, y: i, weight: 1})
+				x := r.analyze(kw, lang).x
+				topicTrain = append(topicTrain, sample{x: x, y: i, weight: keywordWeight})
 			}
 		}
 	}
@@ -146,23 +159,36 @@ func (r *Router) topicThresholds(val []sample) []float64 {
 	return th
 }
 
-// urgentThreshold is the highest threshold that keeps recall on the
-// validation split at minValRecall or more.
+// urgentThreshold chooses the probability from which a text is urgent: the
+// one with the least cost on the validation split, where a missed urgent
+// message costs missCost false alarms (the desk exists for people in
+// danger; a false alarm costs a safety message and a red card). Ties go to
+// the higher threshold.
 func urgentThreshold(m *linear, val []sample) float64 {
-	var ps []float64
+	type scored struct {
+		p      float64
+		urgent bool
+	}
+	var ps []scored
 	for _, s := range val {
-		if s.y == 1 {
-			ps = append(ps, m.probs(s.x)[1])
+		ps = append(ps, scored{m.probs(s.x)[1], s.y == 1})
+	}
+	best, bestCost := 0.5, math.Inf(1)
+	for th := 0.6; th >= 0.049; th -= 0.01 {
+		cost := 0.0
+		for _, s := range ps {
+			switch {
+			case s.urgent && s.p < th:
+				cost += missCost
+			case !s.urgent && s.p >= th:
+				cost++
+			}
+		}
+		if cost < bestCost {
+			best, bestCost = th, cost
 		}
 	}
-	if len(ps) == 0 {
-		return 0.5
-	}
-	// The threshold is the probability of the urgent message at the
-	// recall quantile, a little lowered so it is flagged too.
-	sort.Float64s(ps)
-	miss := int(float64(len(ps)) * (1 - minValRecall))
-	return min(0.5, ps[miss]*0.999)
+	return best
 }
 
 // eachParallel calls fn(i) for i in [0, n) on every CPU.

@@ -1,0 +1,104 @@
+package router
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestTune reports the validation split's figures (NETDESK_TUNE=1 go test
+// -run Tune -v ./router): the split that settings are chosen on. The
+// held-out split is never looked at while tuning.
+func TestTune(t *testing.T) {
+	if os.Getenv("NETDESK_TUNE") == "" {
+		t.Skip("set NETDESK_TUNE=1")
+	}
+	r, err := New(loadTopics(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	corpus, err := loadCorpus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	agency := map[string]string{}
+	for _, tp := range loadTopics(t) {
+		agency[tp.ID] = tp.Lead
+	}
+	var val []example
+	for _, l := range corpus {
+		if l.split != splitValidation || l.topic == "" || l.urgent < 0 {
+			continue
+		}
+		g := l.lang
+		if strings.HasPrefix(l.file, "arabizi") && !hasArabicScript(l.text) && l.lang == "ar" {
+			g = "arabizi"
+		}
+		val = append(val, example{Lang: g, Text: l.text, Topic: l.topic, Agency: agency[l.topic], Urgent: l.urgent == 1})
+	}
+	res := evaluate(r, val, false)
+	res.log(t, "validation", os.Getenv("NETDESK_TUNE") == "v")
+	for _, th := range []float64{0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6} {
+		hit, all, fa, calm := 0, 0, 0, 0
+		for _, e := range val {
+			p := r.Route(e.Text, "").UrgentP
+			if e.Urgent {
+				all++
+				if p >= th {
+					hit++
+				}
+			} else {
+				calm++
+				if p >= th {
+					fa++
+				}
+			}
+		}
+		t.Logf("urgent threshold %.2f: recall %d/%d = %.1f%%, false %d/%d = %.1f%%", th, hit, all, pct(hit, all), fa, calm, pct(fa, calm))
+	}
+}
+
+// TestTuneGrid tries training settings on the validation split.
+func TestTuneGrid(t *testing.T) {
+	if os.Getenv("NETDESK_TUNE_GRID") == "" {
+		t.Skip("set NETDESK_TUNE_GRID=1")
+	}
+	topics := loadTopics(t)
+	corpus, _ := loadCorpus()
+	agency := map[string]string{}
+	for _, tp := range topics {
+		agency[tp.ID] = tp.Lead
+	}
+	var val []example
+	for _, l := range corpus {
+		if l.split == splitValidation && l.topic != "" && l.urgent >= 0 {
+			val = append(val, example{Lang: l.lang, Text: l.text, Topic: l.topic, Agency: agency[l.topic], Urgent: l.urgent == 1})
+		}
+	}
+	for _, calm := range []bool{false, true} {
+		calmUnlabelled = calm
+		r, _ := New(topics)
+		res := evaluate(r, val, false)
+		right, all := res.total()
+		t.Logf("calmUnlabelled %v: agency %.1f%% urgent recall %.1f%% false %.1f%% (threshold %.2f)", calm, pct(right, all),
+			pct(res.urgentHit, res.urgentAll), pct(res.falseUrgent, res.calm), r.urgentP)
+		for _, th := range []float64{0.1, 0.2, 0.3, 0.4} {
+			hit, all, fa, calm := 0, 0, 0, 0
+			for _, e := range val {
+				p := r.Route(e.Text, "").UrgentP
+				if e.Urgent {
+					all++
+					if p >= th {
+						hit++
+					}
+				} else {
+					calm++
+					if p >= th {
+						fa++
+					}
+				}
+			}
+			t.Logf("   threshold %.2f: recall %.1f%%, false %.1f%%", th, pct(hit, all), pct(fa, calm))
+		}
+	}
+}
