@@ -23,6 +23,7 @@ type classification struct {
 	topic     int
 	p         float64
 	why       []string
+	explain   int // the entry of why that the model's strongest features annotate, or -1
 	pressRule bool
 }
 
@@ -34,8 +35,8 @@ const maxFeaturesExplained = 4
 // press rule fires: press keywords covering two words make a media request
 // whatever it is about (a journalist asking about trafficking is press).
 func (r *Router) classify(a *analysis) classification {
-	post := r.topic.probs(a.x)
-	var c classification
+	post := r.topic.probs(a.u)
+	c := classification{explain: -1}
 	if r.press >= 0 && a.scores[r.press] >= pressOverride {
 		c.topic, c.p, c.pressRule = r.press, post[r.press], true
 		if k := argmax(post); k != r.press {
@@ -59,15 +60,17 @@ func (r *Router) classify(a *analysis) classification {
 		c.why = append(c.why, fmt.Sprintf("topic:%s (model unsure: %s p=%.2f < %.2f)", r.topics[r.other].ID, r.topics[k].ID, post[k], r.minTopP[k]))
 		return c
 	}
-	c.why = append(c.why, fmt.Sprintf("topic:%s model p=%.2f", r.topics[k].ID, post[k])+a.explain(r.topic, k))
+	c.explain = len(c.why)
+	c.why = append(c.why, fmt.Sprintf("topic:%s model p=%.2f", r.topics[k].ID, post[k]))
 	c.why = append(c.why, r.explainTopic(k, a.hits, a.scores)...)
 	return c
 }
 
 type urgency struct {
-	urgent bool
-	p      float64
-	why    []string
+	urgent  bool
+	p       float64
+	why     []string
+	explain int // as in classification
 }
 
 // judgeUrgency flags a text urgent when the urgency classifier's calibrated
@@ -75,15 +78,16 @@ type urgency struct {
 // recall first. A press request is never urgent: a journalist asking about
 // violence is not in danger.
 func (r *Router) judgeUrgency(a *analysis, press bool) urgency {
-	p := r.urgency.probs(a.x)[1]
-	u := urgency{p: p}
+	p := r.urgency.probs(a.u)[1]
+	u := urgency{p: p, explain: -1}
 	u.why = append(u.why, a.calmed...)
 	switch {
 	case press && p >= r.urgentP:
 		u.why = append(u.why, fmt.Sprintf("not urgent: press request (model p=%.2f)", p))
 	case p >= r.urgentP:
 		u.urgent = true
-		u.why = append(u.why, fmt.Sprintf("urgent:model p=%.2f >= %.2f", p, r.urgentP)+a.explain(r.urgency, 1))
+		u.explain = len(u.why)
+		u.why = append(u.why, fmt.Sprintf("urgent:model p=%.2f >= %.2f", p, r.urgentP))
 		u.why = append(u.why, a.cues...)
 	default:
 		u.why = append(u.why, fmt.Sprintf("not urgent: model p=%.2f < %.2f", p, r.urgentP))

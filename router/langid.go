@@ -77,7 +77,7 @@ func (r *Router) detect(text string) (string, string) {
 	if !hasLetters(text) {
 		return "en", "no letters, default en"
 	}
-	p := r.lang.probs(dedupe(langFeatures(nil, text)))
+	p := r.lang.probs(idfTable(nil).vector(dedupe(langFeatures(nil, text))))
 	k := argmax(p)
 	return langClasses[k], fmt.Sprintf("model p=%.2f", p[k])
 }

@@ -49,6 +49,7 @@ type Router struct {
 	press  int // -1 when the network has no press topic
 	m      *matcher
 
+	idf     idfTable  // feature weights of the topic and urgency models
 	topic   *linear   // one class per topic
 	urgency *linear   // class 1: urgent
 	lang    *linear   // langClasses
@@ -151,6 +152,7 @@ type analysis struct {
 	cues   []string  // urgency cues that count
 	calmed []string  // urgency cues a calm phrase, negation or past date cancelled
 	x      []uint32  // feature buckets
+	u      vector    // x with values (set once the router has its idf table)
 }
 
 // analyze computes a text's words, keyword hits, rule verdicts and features.
@@ -166,22 +168,31 @@ func (r *Router) analyze(text, lang string) *analysis {
 	return a
 }
 
-// explain names the features of a that pushed model m most towards class c.
-func (a *analysis) explain(m *linear, c int) string {
-	top := m.strongest(a.x, c, maxFeaturesExplained)
-	if len(top) == 0 {
-		return ""
+// name returns the readable names of buckets, in one more walk over the
+// text's features (only the few an explanation shows are built).
+func (a *analysis) name(buckets ...[]uint32) map[uint32]string {
+	names := map[uint32]string{}
+	for _, bs := range buckets {
+		for _, b := range bs {
+			names[b] = ""
+		}
 	}
-	names := make(map[uint32]string, len(top))
-	for _, b := range top {
-		names[b] = ""
+	if len(names) > 0 {
+		nameFeatures(names, a.toks, a.cands, a.rules)
 	}
-	nameFeatures(names, a.toks, a.cands, a.rules)
-	out := make([]string, 0, len(top))
-	for _, b := range top {
+	return names
+}
+
+// featureList formats the named buckets as " (a, b, c)".
+func featureList(buckets []uint32, names map[uint32]string) string {
+	var out []string
+	for _, b := range buckets {
 		if n := names[b]; n != "" {
 			out = append(out, n)
 		}
+	}
+	if len(out) == 0 {
+		return ""
 	}
 	return " (" + strings.Join(out, ", ") + ")"
 }
@@ -207,14 +218,30 @@ func (r *Router) Route(text, langHint string) Decision {
 	// The text's own language drives matching; a hint only labels the
 	// decision, since people do not always write in the language they chose.
 	a := r.analyze(text, lang)
+	a.u = r.idf.vector(a.x)
 	c := r.classify(a)
+	u := r.judgeUrgency(a, c.pressRule)
+	// Name the features that weighed most, for both decisions at once.
+	var topicTop, urgentTop []uint32
+	if c.explain >= 0 {
+		topicTop = r.topic.strongest(a.u, c.topic, maxFeaturesExplained)
+	}
+	if u.explain >= 0 {
+		urgentTop = r.urgency.strongest(a.u, 1, maxFeaturesExplained)
+	}
+	names := a.name(topicTop, urgentTop)
+	if c.explain >= 0 {
+		c.why[c.explain] += featureList(topicTop, names)
+	}
+	if u.explain >= 0 {
+		u.why[u.explain] += featureList(urgentTop, names)
+	}
+
 	t := r.topics[c.topic]
 	d.Topic, d.Agency, d.Sensitive, d.TopicP = t.ID, t.Lead, t.Sensitive, c.p
 	d.Support = append([]string{}, t.Support...)
 	d.Matched = append(d.Matched, c.why...)
 	d.Matched = append(d.Matched, "agency:"+t.Lead+" (lead of "+t.ID+")")
-
-	u := r.judgeUrgency(a, c.pressRule)
 	d.Urgent, d.UrgentP = u.urgent, u.p
 	d.Matched = append(d.Matched, u.why...)
 	return d

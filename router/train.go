@@ -8,8 +8,8 @@ import (
 
 // Training settings, chosen on the validation split.
 var (
-	topicOptions   = trainOptions{epochs: 5, rate: 3, seed: 1, idf: true}
-	urgencyOptions = trainOptions{epochs: 5, rate: 1.5, seed: 2, idf: true}
+	topicOptions   = trainOptions{epochs: 5, rate: 3, seed: 1}
+	urgencyOptions = trainOptions{epochs: 5, rate: 1.5, seed: 2}
 	langOptions    = trainOptions{epochs: 3, rate: 0.5, seed: 3}
 )
 
@@ -47,50 +47,56 @@ func (r *Router) train(corpus []labelled, topics []Topic) {
 		langFeats[i] = dedupe(langFeatures(nil, corpus[i].text))
 	})
 
-	var topicTrain, topicVal, urgTrain, urgVal, langTrain, langVal []sample
-	for i, l := range corpus {
-		if k, ok := index[l.topic]; ok && l.topic != "" {
-			s := sample{x: feats[i], y: k, weight: 1}
-			switch l.split {
-			case splitTrain:
-				topicTrain = append(topicTrain, s)
-			case splitValidation:
-				topicVal = append(topicVal, s)
+	// One idf table for the topic and urgency models, over the training
+	// split and the keywords.
+	kwFeats, kwClass := [][]uint32{}, []int{}
+	for i, t := range topics {
+		for lang, kws := range t.Keywords {
+			for _, kw := range kws {
+				kwFeats = append(kwFeats, r.analyze(kw, lang).x)
+				kwClass = append(kwClass, i)
 			}
+		}
+	}
+	var trainTexts [][]uint32
+	for i, l := range corpus {
+		if l.split == splitTrain {
+			trainTexts = append(trainTexts, feats[i])
+		}
+	}
+	r.idf = newIDF(append(trainTexts, kwFeats...))
+
+	var topicTrain, topicVal, urgTrain, urgVal, langTrain, langVal []sample
+	add := func(train, val *[]sample, l labelled, s sample) {
+		switch l.split {
+		case splitTrain:
+			*train = append(*train, s)
+		case splitValidation:
+			*val = append(*val, s)
+		}
+	}
+	for i, l := range corpus {
+		u := r.idf.vector(feats[i])
+		if k, ok := index[l.topic]; ok && l.topic != "" {
+			add(&topicTrain, &topicVal, l, sample{vector: u, y: k, weight: 1})
 		}
 		urgent := l.urgent
 		if urgent < 0 && calmUnlabelled && l.topic != "" && len(cues[i]) == 0 {
 			urgent = 0 // a topic sentence with no urgency cue: calm
 		}
 		if urgent >= 0 {
-			s := sample{x: feats[i], y: int(urgent), weight: 1}
+			s := sample{vector: u, y: int(urgent), weight: 1}
 			if urgent == 1 {
 				s.weight = urgentWeight
 			}
-			switch l.split {
-			case splitTrain:
-				urgTrain = append(urgTrain, s)
-			case splitValidation:
-				urgVal = append(urgVal, s)
-			}
+			add(&urgTrain, &urgVal, l, s)
 		}
-		s := sample{x: langFeats[i], y: langIndex(l.lang), weight: 1}
-		switch l.split {
-		case splitTrain:
-			langTrain = append(langTrain, s)
-		case splitValidation:
-			langVal = append(langVal, s)
-		}
+		add(&langTrain, &langVal, l, sample{vector: idfTable(nil).vector(langFeats[i]), y: langIndex(l.lang), weight: 1})
 	}
 	// Every keyword is a training text of its topic, so a network's own
 	// topics and keywords train a model even with no corpus lines.
-	for i, t := range topics {
-		for lang, kws := range t.Keywords {
-			for _, kw := range kws {
-				x := r.analyze(kw, lang).x
-				topicTrain = append(topicTrain, sample{x: x, y: i, weight: keywordWeight})
-			}
-		}
+	for i, x := range kwFeats {
+		topicTrain = append(topicTrain, sample{vector: r.idf.vector(x), y: kwClass[i], weight: keywordWeight})
 	}
 
 	parallel(
@@ -127,7 +133,7 @@ func (r *Router) topicThresholds(val []sample) []float64 {
 	}
 	guesses := make([]guess, len(val))
 	for i, s := range val {
-		p := r.topic.probs(s.x)
+		p := r.topic.probs(s.vector)
 		k := argmax(p)
 		guesses[i] = guess{k, p[k], s.y}
 	}
@@ -171,7 +177,7 @@ func urgentThreshold(m *linear, val []sample) float64 {
 	}
 	var ps []scored
 	for _, s := range val {
-		ps = append(ps, scored{m.probs(s.x)[1], s.y == 1})
+		ps = append(ps, scored{m.probs(s.vector)[1], s.y == 1})
 	}
 	best, bestCost := 0.5, math.Inf(1)
 	for th := 0.6; th >= 0.049; th -= 0.01 {
