@@ -1,7 +1,9 @@
 package router
 
 import (
+	"maps"
 	"math"
+	"slices"
 	"runtime"
 	"sync"
 )
@@ -51,8 +53,10 @@ func (r *Router) train(corpus []labelled, topics []Topic) {
 	// split and the keywords.
 	kwFeats, kwClass := [][]uint32{}, []int{}
 	for i, t := range topics {
-		for lang, kws := range t.Keywords {
-			for _, kw := range kws {
+		// In a fixed order: training is deterministic, so a cached model
+		// and a fresh one decide alike.
+		for _, lang := range slices.Sorted(maps.Keys(t.Keywords)) {
+			for _, kw := range t.Keywords[lang] {
 				kwFeats = append(kwFeats, r.analyze(kw, lang).x)
 				kwClass = append(kwClass, i)
 			}

@@ -22,7 +22,6 @@ import (
 	"github.com/unmigration-iraq/netdesk/config"
 	"github.com/unmigration-iraq/netdesk/desk"
 	"github.com/unmigration-iraq/netdesk/queue"
-	"github.com/unmigration-iraq/netdesk/router"
 	"github.com/unmigration-iraq/netdesk/web"
 )
 
@@ -78,7 +77,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		fmt.Fprintf(stdout, "\nNo staff are configured. A temporary admin token for this run:\n\n    %s\n\n  curl -H 'Authorization: Bearer %s' http://%s/api/v1/queue\n\n", tok, tok, cfg.Env.HTTPAddr)
 	}
 
-	rt, err := router.New(desk.Topics(cfg))
+	rt, err := newRouter(cfg, getenv)
 	if err != nil {
 		log.Error("router", "err", err)
 		return 1
