@@ -67,8 +67,9 @@ func TestRouteExplains(t *testing.T) {
 			[]string{"topic:education_culture kw:en:safety of journalists"}},
 		// One keyword ("daughter") loses to a model sure of another topic.
 		{"بنتي عمرها ١٤ وابوها راح يزوجها غصب الاسبوع الجاي", "", "ar", "gbv_health", "UNFPA", true, nil},
-		// A one-letter slip still finds the keyword.
-		{"my pasport was taken by the agent and he says i owe him", "", "en", "trafficking", "UNODC", false, nil},
+		// A one-letter slip still finds the keyword; debt bondage with the
+		// passport held is trafficking in progress, urgent.
+		{"my pasport was taken by the agent and he says i owe him", "", "en", "trafficking", "UNODC", true, nil},
 		{"My husband never hits me, he only shouts", "", "en", "gbv_health", "UNFPA", false,
 			[]string{"not urgent: en:hits me negated by never"}},
 	} {

@@ -38,6 +38,7 @@ func TestTune(t *testing.T) {
 	}
 	res := evaluate(r, val, false)
 	res.log(t, "validation", os.Getenv("NETDESK_TUNE") == "v")
+
 	for _, th := range []float64{0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6} {
 		hit, all, fa, calm := 0, 0, 0, 0
 		for _, e := range val {
@@ -55,50 +56,5 @@ func TestTune(t *testing.T) {
 			}
 		}
 		t.Logf("urgent threshold %.2f: recall %d/%d = %.1f%%, false %d/%d = %.1f%%", th, hit, all, pct(hit, all), fa, calm, pct(fa, calm))
-	}
-}
-
-// TestTuneGrid tries training settings on the validation split.
-func TestTuneGrid(t *testing.T) {
-	if os.Getenv("NETDESK_TUNE_GRID") == "" {
-		t.Skip("set NETDESK_TUNE_GRID=1")
-	}
-	topics := loadTopics(t)
-	corpus, _ := loadCorpus()
-	agency := map[string]string{}
-	for _, tp := range topics {
-		agency[tp.ID] = tp.Lead
-	}
-	var val []example
-	for _, l := range corpus {
-		if l.split == splitValidation && l.topic != "" && l.urgent >= 0 {
-			val = append(val, example{Lang: l.lang, Text: l.text, Topic: l.topic, Agency: agency[l.topic], Urgent: l.urgent == 1})
-		}
-	}
-	for _, calm := range []bool{false, true} {
-		calmUnlabelled = calm
-		r, _ := New(topics)
-		res := evaluate(r, val, false)
-		right, all := res.total()
-		t.Logf("calmUnlabelled %v: agency %.1f%% urgent recall %.1f%% false %.1f%% (threshold %.2f)", calm, pct(right, all),
-			pct(res.urgentHit, res.urgentAll), pct(res.falseUrgent, res.calm), r.urgentP)
-		for _, th := range []float64{0.1, 0.2, 0.3, 0.4} {
-			hit, all, fa, calm := 0, 0, 0, 0
-			for _, e := range val {
-				p := r.Route(e.Text, "").UrgentP
-				if e.Urgent {
-					all++
-					if p >= th {
-						hit++
-					}
-				} else {
-					calm++
-					if p >= th {
-						fa++
-					}
-				}
-			}
-			t.Logf("   threshold %.2f: recall %.1f%%, false %.1f%%", th, pct(hit, all), pct(fa, calm))
-		}
 	}
 }
