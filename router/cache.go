@@ -21,7 +21,7 @@ import (
 // file is simply trained over.
 
 // modelVersion changes whenever the features or the training change.
-const modelVersion = "netdesk-router-1"
+const modelVersion = "netdesk-router-2"
 
 type savedModel struct {
 	IDF                  []float32
@@ -37,7 +37,7 @@ type savedLinear struct {
 	Temp float64
 }
 
-func save(m *linear) savedLinear  { return savedLinear{m.k, m.w, m.b, m.temp} }
+func save(m *linear) savedLinear { return savedLinear{m.k, m.w, m.b, m.temp} }
 func load(s savedLinear) *linear { return &linear{k: s.K, w: s.W, b: s.B, temp: s.Temp} }
 
 // NewCached is New with its trained models kept in dir (created if need
@@ -67,7 +67,7 @@ func NewCached(topics []Topic, dir string) (*Router, error) {
 // trainingKey hashes what the trained models depend on.
 func trainingKey(topics []Topic) (string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%+v %+v %+v %v %v\n", modelVersion, topicOptions, urgencyOptions, langOptions, keywordWeight, missCost)
+	fmt.Fprintf(h, "%s\n%+v %+v %+v %v %v\n", modelVersion, topicOptions, urgencyOptions, langOptions, keywordWeight, minValRecall)
 	if err := json.NewEncoder(h).Encode(topics); err != nil {
 		return "", err
 	}

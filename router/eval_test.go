@@ -17,7 +17,7 @@ import (
 const devFile = "../../shared/data/routing-dev.jsonl"
 
 // blindFiles are the blind sets written for the classifier (issue 9).
-var blindFiles = []string{"testdata/blind9.jsonl"}
+var blindFiles = []string{"testdata/blind9.jsonl", "testdata/blind10.jsonl"}
 
 // parallelFile holds the same messages in en, ar, ckb and kmr.
 const parallelFile = "testdata/parallel.jsonl"
