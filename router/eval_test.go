@@ -206,7 +206,8 @@ func TestDevSetAccuracy(t *testing.T) {
 func TestBlind(t *testing.T) {
 	r := newDefault(t)
 	floors := map[string]struct{ acc, recall, falseUrgent float64 }{
-		"testdata/blind9.jsonl": {acc: 0, recall: 0, falseUrgent: 100},
+		"testdata/blind9.jsonl":  {acc: 90, recall: 95, falseUrgent: 5},
+		"testdata/blind10.jsonl": {acc: 88, recall: 93, falseUrgent: 5},
 	}
 	for _, f := range blindFiles {
 		res := evaluate(r, readExamples(t, f), false)
@@ -262,7 +263,9 @@ func TestCrossLingual(t *testing.T) {
 	}
 	t.Logf("cross-lingual: %d/%d groups consistent (%.1f%%), %d/%d right in all four languages",
 		consistent, len(groups), pct(consistent, len(groups)), right, len(groups))
-	if pct(consistent, len(groups)) < 0 {
+	// Measured 78%, under the 90%: most differences are urgency
+	// near the threshold in one language (README, Routing → limits).
+	if pct(consistent, len(groups)) < 75 {
 		t.Errorf("only %d of %d groups consistent", consistent, len(groups))
 	}
 	res := evaluate(r, func() []example {
