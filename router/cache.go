@@ -1,7 +1,9 @@
 package router
 
 import (
+	"bufio"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/gob"
 	"encoding/hex"
 	"encoding/json"
@@ -21,24 +23,18 @@ import (
 // file is simply trained over.
 
 // modelVersion changes whenever the features or the training change.
-const modelVersion = "netdesk-router-2"
+const modelVersion = "netdesk-router-3"
 
+// savedModel is the small part of the file, gob-encoded; the weights
+// follow it as raw little-endian float32 arrays (gob spends half a second
+// on 13 MB of floats, binary.Read a few milliseconds).
 type savedModel struct {
-	IDF                  []float32
-	Topic, Urgency, Lang savedLinear
-	MinTopP              []float64
-	UrgentP              float64
-	Stats                TrainStats
+	K       [3]int // classes of the topic, urgency and language models
+	Temp    [3]float64
+	MinTopP []float64
+	UrgentP float64
+	Stats   TrainStats
 }
-
-type savedLinear struct {
-	K    int
-	W, B []float32
-	Temp float64
-}
-
-func save(m *linear) savedLinear { return savedLinear{m.k, m.w, m.b, m.temp} }
-func load(s savedLinear) *linear { return &linear{k: s.K, w: s.W, b: s.B, temp: s.Temp} }
 
 // NewCached is New with its trained models kept in dir (created if need
 // be). Failing to read or write the cache is not an error: it trains.
@@ -90,15 +86,27 @@ func (r *Router) restore(path string) error {
 		return err
 	}
 	defer f.Close()
+	br := bufio.NewReader(f)
 	var s savedModel
-	if err := gob.NewDecoder(f).Decode(&s); err != nil {
+	if err := gob.NewDecoder(br).Decode(&s); err != nil {
 		return err
 	}
-	if len(s.IDF) != dim || len(s.MinTopP) != len(r.topics) || s.Topic.K != len(r.topics) ||
-		len(s.Topic.W) != dim*s.Topic.K || len(s.Urgency.W) != dim*2 || len(s.Lang.W) != dim*len(langClasses) {
+	if s.K != [3]int{len(r.topics), 2, len(langClasses)} || len(s.MinTopP) != len(r.topics) {
 		return errors.New("router: cached model does not fit")
 	}
-	r.idf, r.topic, r.urgency, r.lang = s.IDF, load(s.Topic), load(s.Urgency), load(s.Lang)
+	r.idf = make(idfTable, dim)
+	models := make([]*linear, 3)
+	arrays := []any{[]float32(r.idf)}
+	for i := range models {
+		models[i] = &linear{k: s.K[i], w: make([]float32, dim*s.K[i]), b: make([]float32, s.K[i]), temp: s.Temp[i]}
+		arrays = append(arrays, models[i].w, models[i].b)
+	}
+	for _, a := range arrays {
+		if err := binary.Read(br, binary.LittleEndian, a); err != nil {
+			return err
+		}
+	}
+	r.topic, r.urgency, r.lang = models[0], models[1], models[2]
 	r.minTopP, r.urgentP, r.stats = s.MinTopP, s.UrgentP, s.Stats
 	return nil
 }
@@ -114,13 +122,27 @@ func (r *Router) store(dir, path string) error {
 		return err
 	}
 	defer os.Remove(f.Name())
-	s := savedModel{IDF: r.idf, Topic: save(r.topic), Urgency: save(r.urgency), Lang: save(r.lang),
-		MinTopP: r.minTopP, UrgentP: r.urgentP, Stats: r.stats}
-	if err := gob.NewEncoder(f).Encode(&s); err != nil {
-		f.Close()
-		return err
+	bw := bufio.NewWriter(f)
+	models := []*linear{r.topic, r.urgency, r.lang}
+	s := savedModel{MinTopP: r.minTopP, UrgentP: r.urgentP, Stats: r.stats}
+	arrays := []any{[]float32(r.idf)}
+	for i, m := range models {
+		s.K[i], s.Temp[i] = m.k, m.temp
+		arrays = append(arrays, m.w, m.b)
 	}
-	if err := f.Close(); err != nil {
+	err = gob.NewEncoder(bw).Encode(&s)
+	for _, a := range arrays {
+		if err == nil {
+			err = binary.Write(bw, binary.LittleEndian, a)
+		}
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return err
 	}
 	return os.Rename(f.Name(), path)
