@@ -75,6 +75,8 @@ func (d *Desk) Submit(ctx context.Context, s Submission, idemKey string) (Receip
 	m := &queue.Inbound{
 		ID: id, Channel: inquiry.Web, Reference: ref, Address: strings.TrimSpace(s.Contact),
 		Name: strings.TrimSpace(s.Name), Language: dec.Language, Text: text, At: d.now(),
+		Routed: &queue.Routed{Language: dec.Language, Topic: dec.Topic, Agency: dec.Agency, Support: dec.Support,
+			Urgent: dec.Urgent, Sensitive: dec.Sensitive, Matched: dec.Matched, TopicP: dec.TopicP, UrgentP: dec.UrgentP},
 	}
 	r := Receipt{Reference: ref, Status: inquiry.Open, Topic: dec.Topic, Agency: dec.Agency, Urgent: dec.Urgent}
 	if dec.Urgent {
@@ -134,7 +136,7 @@ func (d *Desk) HandleInbound(ctx context.Context, _ string, values map[string]an
 // take stores one message. A redelivered message is caught inside the
 // transaction that would store it (Create and Update watch its marker).
 func (d *Desk) take(ctx context.Context, m *queue.Inbound) error {
-	dec := d.router.Route(m.Text, m.Language)
+	dec := d.route(m)
 	target, seen, err := d.conversationFor(ctx, m)
 	if err != nil {
 		return err
@@ -146,6 +148,17 @@ func (d *Desk) take(ctx context.Context, m *queue.Inbound) error {
 		return d.create(ctx, m, dec, target.Reference, seen)
 	}
 	return d.create(ctx, m, dec, "", seen)
+}
+
+// route decides where m goes: the decision it carries (the web intake
+// routed it to answer at once), else the router's.
+func (d *Desk) route(m *queue.Inbound) router.Decision {
+	r := m.Routed
+	if r == nil {
+		return d.router.Route(m.Text, m.Language)
+	}
+	return router.Decision{Language: r.Language, Topic: r.Topic, Agency: r.Agency, Support: append([]string{}, r.Support...),
+		Urgent: r.Urgent, Sensitive: r.Sensitive, Matched: append([]string{}, r.Matched...), TopicP: r.TopicP, UrgentP: r.UrgentP}
 }
 
 // conversationFor finds the inquiry a message continues, if any: the

@@ -42,6 +42,23 @@ type Inbound struct {
 	// Edited marks the new text of a message the person changed after
 	// sending it (Telegram's edited_message).
 	Edited bool `json:"edited,omitempty"`
+	// Routed is the router's decision when the channel already routed the
+	// message (the web intake answers with it), so the worker need not
+	// route it again.
+	Routed *Routed `json:"routed,omitempty"`
+}
+
+// Routed is a routing decision carried with an inbound message.
+type Routed struct {
+	Language  string   `json:"language"`
+	Topic     string   `json:"topic"`
+	Agency    string   `json:"agency"`
+	Support   []string `json:"support,omitempty"`
+	Urgent    bool     `json:"urgent,omitempty"`
+	Sensitive bool     `json:"sensitive,omitempty"`
+	Matched   []string `json:"matched,omitempty"`
+	TopicP    float64  `json:"topic_p,omitempty"`
+	UrgentP   float64  `json:"urgent_p,omitempty"`
 }
 
 const inboundField = "m"
