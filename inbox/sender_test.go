@@ -61,9 +61,12 @@ func TestSenderRetry(t *testing.T) {
 	if !strings.Contains(got[0].body, "Your answer.") {
 		t.Errorf("body = %q", got[0].body)
 	}
-	if sent, _ := e.store.WasSent(context.Background(), o.ID); !sent {
-		t.Error("not marked sent")
-	}
+	// The mail reaches the server before the sender marks it sent: wait for
+	// the mark rather than race it (this read once failed CI).
+	waitFor(t, 10*time.Second, "marked sent", func() bool {
+		sent, _ := e.store.WasSent(context.Background(), o.ID)
+		return sent
+	})
 	if len(e.deadOutbound()) != 0 {
 		t.Errorf("dead letters: %v", e.deadOutbound())
 	}
