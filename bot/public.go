@@ -17,8 +17,29 @@ import (
 
 // The public conversation, in private chats with the bot.
 
-// languageNames are the language buttons of /start, each in its own script.
-var languageNames = map[string]string{"en": "English", "ar": "العربية", "ckb": "کوردی"}
+// languageNames are the language buttons of /start, each in its own script:
+// Sorani in Arabic script, Kurmanji (Badini) in Latin script.
+var languageNames = map[string]string{"en": "English", "ar": "العربية", "ckb": "کوردی", "kmr": "Kurmancî"}
+
+// languageRows lays the language buttons out in balanced rows of at most
+// three, so the names stay readable on a phone: three languages make one
+// row, four make two rows of two.
+func languageRows(langs []string) [][]queue.Button {
+	rows := (len(langs) + 2) / 3
+	if rows == 0 {
+		return nil
+	}
+	per := (len(langs) + rows - 1) / rows
+	var out [][]queue.Button
+	for chunk := range slices.Chunk(langs, per) {
+		var row []queue.Button
+		for _, l := range chunk {
+			row = append(row, queue.Button{Text: orDefault(languageNames[l], l), Data: "lang:" + l})
+		}
+		out = append(out, row)
+	}
+	return out
+}
 
 func (b *Bot) private(ctx context.Context, id string, m *tgbotapi.Message) error {
 	if m.From != nil && m.From.IsBot {
@@ -238,11 +259,7 @@ func (b *Bot) start(ctx context.Context, id, chat string, from *tgbotapi.User) e
 		}
 		text = strings.Join(parts, "\n\n")
 	}
-	var row []queue.Button
-	for _, l := range b.cfg.Network.Languages {
-		row = append(row, queue.Button{Text: orDefault(languageNames[l], l), Data: "lang:" + l})
-	}
-	return b.say(ctx, queue.Outbound{To: chat, Text: text, Language: lang, Buttons: [][]queue.Button{row}}, id, "start")
+	return b.say(ctx, queue.Outbound{To: chat, Text: text, Language: lang, Buttons: languageRows(b.cfg.Network.Languages)}, id, "start")
 }
 
 // statusLimit is how many inquiries /status lists.

@@ -20,10 +20,10 @@ func TestStartOffersLanguagesAndRemembersTheChoice(t *testing.T) {
 	const person = 42001
 	e.fake.PersonText(person, "", "/start")
 	greet := e.waitText(person, "Please choose your language")
-	if !strings.Contains(greet.Text, "يرجى اختيار لغتك") || !strings.Contains(greet.Text, "تکایە زمانەکەت هەڵبژێرە") {
+	if !strings.Contains(greet.Text, "يرجى اختيار لغتك") || !strings.Contains(greet.Text, "تکایە زمانەکەت هەڵبژێرە") || !strings.Contains(greet.Text, "Ji kerema xwe zimanê xwe hilbijêre") {
 		t.Errorf("a person whose language is unknown should be greeted in every language, got %q", greet.Text)
 	}
-	if got, want := greet.Data(), []string{"lang:en", "lang:ar", "lang:ckb"}; !slices.Equal(got, want) {
+	if got, want := greet.Data(), []string{"lang:en", "lang:ar", "lang:ckb", "lang:kmr"}; !slices.Equal(got, want) {
 		t.Fatalf("language buttons = %v, want %v", got, want)
 	}
 

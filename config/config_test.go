@@ -3,6 +3,8 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -64,6 +66,111 @@ func TestDefaultNetwork(t *testing.T) {
 	}
 	if c.Text("ack", "xx", nil) != c.Templates["ack"]["en"] {
 		t.Error("an unknown language must fall back to English")
+	}
+}
+
+// placeholders lists the {placeholders} of a text, sorted, each once.
+func placeholders(s string) []string {
+	ps := regexp.MustCompile(`\{[a-z_]+\}`).FindAllString(s, -1)
+	slices.Sort(ps)
+	return slices.Compact(ps)
+}
+
+// Every text a person receives is in every language of the default network,
+// Kurmanji (kmr) included, with the placeholders of the English text, so no
+// {reference} goes missing in translation. Staff texts (cards, reminders,
+// digests) are English only.
+func TestEveryPersonTextInEveryLanguage(t *testing.T) {
+	c := Default()
+	if !slices.Equal(c.Network.Languages, []string{"en", "ar", "ckb", "kmr"}) {
+		t.Errorf("network.languages = %v, want en, ar, ckb, kmr", c.Network.Languages)
+	}
+	for _, lang := range c.Network.Languages {
+		if !slices.Contains(KnownLanguages, lang) {
+			t.Errorf("network language %s is not known", lang)
+		}
+		if strings.TrimSpace(c.Network.SafetyMessage[lang]) == "" {
+			t.Errorf("safety_message has no %s text", lang)
+		}
+		// The hotlines are the same in every language.
+		for _, number := range []string{"104", "112", "533", "139"} {
+			if !strings.Contains(c.Network.SafetyMessage[lang], number) {
+				t.Errorf("safety_message.%s lacks the number %s", lang, number)
+			}
+		}
+	}
+	// The texts the brief names, and every other template translated at all.
+	person := []string{"ack", "start", "language_set", "status", "status_none", "status_open", "status_claimed",
+		"status_answered", "status_closed", "new", "forget_confirm", "danger_button", "forget_yes", "forget_no",
+		"forgotten", "slow_down", "reply", "check_in", "check_in_email", "yes", "no", "reopened", "thanks_closed", "auto_close"}
+	for name, texts := range c.Templates {
+		if len(texts) > 1 && !slices.Contains(person, name) {
+			person = append(person, name)
+		}
+	}
+	for _, name := range person {
+		texts, ok := c.Templates[name]
+		if !ok {
+			t.Errorf("template %s is missing", name)
+			continue
+		}
+		want := placeholders(texts["en"])
+		for _, lang := range c.Network.Languages {
+			s := texts[lang]
+			if strings.TrimSpace(s) == "" {
+				t.Errorf("template %s has no %s text", name, lang)
+				continue
+			}
+			if got := placeholders(s); !slices.Equal(got, want) {
+				t.Errorf("template %s.%s has placeholders %v, want %v as in English", name, lang, got, want)
+			}
+		}
+	}
+	// Kurmanji is written in Latin script here, and Text picks it (no
+	// fallback to English).
+	ack := c.Text("ack", "kmr", map[string]string{"reference": "NM-ABC123"})
+	if ack == c.Text("ack", "en", map[string]string{"reference": "NM-ABC123"}) || strings.Count(ack, "NM-ABC123") != 2 {
+		t.Errorf("Kurmanji ack = %q", ack)
+	}
+	for _, name := range []string{"yes", "no", "forget_yes", "forget_no"} {
+		if s := c.Text(name, "kmr", nil); strings.ContainsFunc(s, func(r rune) bool { return r >= 0x0600 && r <= 0x06FF }) {
+			t.Errorf("template %s.kmr %q is not in Latin script", name, s)
+		}
+	}
+	if c.Text("yes", "kmr", nil) != "Erê" || c.Text("no", "kmr", nil) != "Na" {
+		t.Errorf("Kurmanji yes/no = %q/%q", c.Text("yes", "kmr", nil), c.Text("no", "kmr", nil))
+	}
+	if c.SafetyMessage("kmr") == c.SafetyMessage("en") {
+		t.Error("the Kurmanji safety message falls back to English")
+	}
+}
+
+// A network file may speak Kurmanji and word its Kurmanji texts; a language
+// netdesk does not know is refused with the list of those it does.
+func TestKurmanjiInANetworkFile(t *testing.T) {
+	p := writeFile(t, `
+network:
+  languages: [en, kmr]
+  safety_message: {en: "Call 112.", kmr: "Li 112 bigere."}
+templates:
+  ack: {en: "Got it: {reference}", kmr: "Me wergirt: {reference}"}
+`)
+	c, err := Load(p, env(nil))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if got := c.Text("ack", "kmr", map[string]string{"reference": "NM-ABC123"}); got != "Me wergirt: NM-ABC123" {
+		t.Errorf("Kurmanji ack = %q", got)
+	}
+	if c.SafetyMessage("kmr") != "Li 112 bigere." {
+		t.Errorf("Kurmanji safety message = %q", c.SafetyMessage("kmr"))
+	}
+	p = writeFile(t, "network:\n  languages: [en, ku]\ntemplates:\n  ack: {en: \"x\", kur: \"y\"}\n")
+	_, err = Load(p, env(nil))
+	for _, want := range []string{`network.yaml:2: network.languages: "ku" is not one of en, ar, ckb, kmr`, `templates.ack: unknown language "kur"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want %q", err, want)
+		}
 	}
 }
 

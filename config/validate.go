@@ -203,8 +203,9 @@ func (c *Config) validate(name string, root *yaml.Node) Problems {
 	return probs
 }
 
-// KnownLanguages are the languages netdesk has texts and routing for.
-var KnownLanguages = []string{"en", "ar", "ckb"}
+// KnownLanguages are the languages netdesk has texts and routing for:
+// English, Arabic, Kurdish Sorani and Kurdish Kurmanji (Badini).
+var KnownLanguages = []string{"en", "ar", "ckb", "kmr"}
 
 // RequiredTemplates are the texts the desk sends; each needs an en version.
 var RequiredTemplates = []string{"ack", "start", "status", "status_none", "new", "forget_confirm", "forgotten", "slow_down", "reply", "check_in", "reopened", "thanks_closed", "auto_close", "reminder", "escalation", "digest"}

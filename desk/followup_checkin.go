@@ -137,8 +137,9 @@ func (d *Desk) applyCheckIn(q *inquiry.Inquiry, eff *queue.Effects, yes bool, no
 
 // ParseCheckInAnswer reads a yes or a no from a message: the whole first
 // line (trimmed, any case, a final "." or "!" allowed) must be the answer,
-// in English (yes, y, no, n), Arabic (نعم, لا) or Kurdish Sorani (بەڵێ,
-// نەخێر, نا). Anything longer is an ordinary message.
+// in English (yes, y, no, n), Arabic (نعم, لا), Kurdish Sorani (بەڵێ,
+// نەخێر, نا) or Kurmanji (erê, belê, na, nexêr; with or without accents, or
+// in Arabic script). Anything longer is an ordinary message.
 func ParseCheckInAnswer(text string) (yes bool, ok bool) {
 	line, _, _ := strings.Cut(strings.TrimSpace(text), "\n")
 	line = strings.Map(func(r rune) rune {
@@ -152,9 +153,9 @@ func ParseCheckInAnswer(text string) (yes bool, ok bool) {
 	}, line)
 	line = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(line), ".!۔"))
 	switch line {
-	case "yes", "y", "نعم", "بەڵێ", "بەلێ", "بەڵی", "بەلی":
+	case "yes", "y", "نعم", "بەڵێ", "بەلێ", "بەڵی", "بەلی", "erê", "ere", "belê", "bele", "ئەرێ", "ئەری":
 		return true, true
-	case "no", "n", "لا", "نەخێر", "نەخیر", "نا":
+	case "no", "n", "لا", "نەخێر", "نەخیر", "نا", "na", "nexêr", "nexer":
 		return false, true
 	}
 	return false, false

@@ -647,6 +647,8 @@ func TestParseCheckInAnswer(t *testing.T) {
 		{"no", false, true}, {"NO", false, true}, {"n", false, true}, {"No\n\nOn Monday you wrote:\n> Did it help?", false, true},
 		{"نعم", true, true}, {"نَعَم", true, true}, {"نعـــم", true, true}, {"لا", false, true},
 		{"بەڵێ", true, true}, {"بەلێ", true, true}, {"نەخێر", false, true}, {"نا", false, true},
+		{"Erê", true, true}, {"ERÊ", true, true}, {"ere", true, true}, {"belê!", true, true}, {"ئەرێ", true, true},
+		{"Na", false, true}, {"nexêr", false, true}, {"NEXER.", false, true}, {"erê spas", false, false},
 		{"\n  yes  \nthanks", true, true},
 		{"yes please", false, false}, {"no, the office was closed", false, false}, {"not really", false, false},
 		{"", false, false}, {"yess", false, false}, {"لا أعرف", false, false}, {"NM-ABC123", false, false},

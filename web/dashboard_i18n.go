@@ -77,6 +77,7 @@ var uiText = map[string]dict{
 		"lang.en":  "English",
 		"lang.ar":  "Arabic",
 		"lang.ckb": "Kurdish (Sorani)",
+		"lang.kmr": "Kurdish (Kurmanji)",
 
 		"field.topic":    "Topic",
 		"field.agency":   "Lead agency",
@@ -282,6 +283,7 @@ var uiText = map[string]dict{
 		"lang.en":  "الإنجليزية",
 		"lang.ar":  "العربية",
 		"lang.ckb": "الكردية (السورانية)",
+		"lang.kmr": "الكردية (الكرمانجية)",
 
 		"field.topic":    "الموضوع",
 		"field.agency":   "الوكالة المسؤولة",

@@ -607,6 +607,31 @@ func TestDashboardArabic(t *testing.T) {
 	}
 }
 
+// An inquiry in Kurmanji shows its language by name, in the queue and on
+// its page, in either interface language; the person's words are shown as
+// written.
+func TestDashboardKurmanji(t *testing.T) {
+	e := newDashEnv(t, nil)
+	ref := e.submit(t, desk.Submission{Text: "Silav, ez penaber im li kampa Domîzê û kartê min qediyaye", Language: "kmr"})
+	if q := e.load(t, ref); q.Language != "kmr" {
+		t.Fatalf("inquiry language %q, want kmr", q.Language)
+	}
+	c := e.client(t)
+	c.login("lead", pwLead)
+	for _, path := range []string{"/queue", "/inquiries/" + string(ref)} {
+		if a := c.get(path); a.status != 200 || !strings.Contains(a.body, "Kurdish (Kurmanji)") {
+			t.Errorf("%s: %d, no Kurmanji label", path, a.status)
+		}
+	}
+	if p := c.get("/inquiries/" + string(ref)); !strings.Contains(p.body, "kartê min qediyaye") {
+		t.Error("the Kurmanji text is not shown as written")
+	}
+	c.post("/lang", url.Values{"csrf": {c.token()}, "lang": {"ar"}, "next": {"/queue"}})
+	if p := c.get("/inquiries/" + string(ref)); !strings.Contains(p.body, "الكردية (الكرمانجية)") {
+		t.Error("the Arabic interface does not name Kurmanji")
+	}
+}
+
 func TestHashPasswordSignsIn(t *testing.T) {
 	h, err := web.HashPassword("a long passphrase for the admin")
 	if err != nil {

@@ -331,3 +331,43 @@ func TestHostileInput(t *testing.T) {
 		}
 	}
 }
+
+// A web inquiry made in Kurmanji (Badini, Latin script) keeps its language:
+// the intake accepts "kmr", and the staff API gives it back on the inquiry
+// and in the queue.
+func TestKurmanjiInquiry(t *testing.T) {
+	e := newEnv(t, nil)
+	r := e.do(t, "POST", "/api/v1/inquiries", "", `{"text":"Ez penaber im li kampa Domîzê û dixwazim daxwaza penaberiyê bikim","language":"kmr","name":"Şêrîn","contact":"sherin@example.org"}`)
+	if r.status != 201 || r.body["status"] != "open" {
+		t.Fatalf("intake: %d %s", r.status, r.raw)
+	}
+	ref := r.body["reference"].(string)
+	g := e.do(t, "GET", "/api/v1/inquiries/"+ref, tokCoord, "")
+	if g.status != 200 || g.body["language"] != "kmr" || g.body["name"] != "Şêrîn" {
+		t.Fatalf("get: %d %s", g.status, g.raw)
+	}
+	msgs, _ := g.body["messages"].([]any)
+	if len(msgs) != 1 || !strings.Contains(msgs[0].(map[string]any)["text"].(string), "daxwaza penaberiyê") {
+		t.Errorf("messages: %s", g.raw)
+	}
+	q := e.do(t, "GET", "/api/v1/queue", tokCoord, "")
+	list, _ := q.body["inquiries"].([]any)
+	found := false
+	for _, it := range list {
+		if m := it.(map[string]any); m["reference"] == ref {
+			found = true
+			if m["language"] != "kmr" {
+				t.Errorf("queue entry language %v, want kmr", m["language"])
+			}
+		}
+	}
+	if q.status != 200 || !found {
+		t.Errorf("queue: %d %s", q.status, q.raw)
+	}
+	// A language the network does not speak is refused, and the answer
+	// names the four it does.
+	bad := e.do(t, "POST", "/api/v1/inquiries", "", `{"text":"Silav","language":"ku"}`)
+	if bad.status != 400 || !strings.Contains(bad.raw, "en, ar, ckb, kmr") {
+		t.Errorf("unknown language: %d %s", bad.status, bad.raw)
+	}
+}
