@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,9 +20,9 @@ import (
 	"github.com/unmigration-iraq/netdesk/desk"
 	"github.com/unmigration-iraq/netdesk/inquiry"
 	"github.com/unmigration-iraq/netdesk/internal/redistest"
+	"github.com/unmigration-iraq/netdesk/internal/routertest"
 	"github.com/unmigration-iraq/netdesk/internal/testlog"
 	"github.com/unmigration-iraq/netdesk/queue"
-	"github.com/unmigration-iraq/netdesk/router"
 )
 
 // The test network: every agency has a staff group; a few staff members
@@ -124,7 +123,7 @@ func newEnv(tb testing.TB, o envOptions) *env {
 	e.cfg = cfg
 	e.log = slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.store = queue.NewStore(e.rdb, queue.Options{Policy: desk.Policy(cfg), Log: e.log})
-	rt := sharedRouter(tb, desk.Topics(cfg))
+	rt := routertest.New(tb, desk.Topics(cfg))
 	e.desk = desk.New(desk.Options{Config: cfg, Store: e.store, Router: rt, Log: e.log, Channels: desk.Channels{Telegram: true}})
 	e.api = NewClient(e.fake.URL, e.fake.Token, nil)
 	e.bot = New(Options{Desk: e.desk, API: e.api, Log: e.log})
@@ -153,37 +152,6 @@ func newEnv(tb testing.TB, o envOptions) *env {
 		e.run(p.Run)
 	}
 	return e
-}
-
-// The router is immutable and safe for concurrent use, and every env routes
-// with the same topics (the default network's), so it is trained once per
-// test binary: training is most of an env's start-up under the race
-// detector, and the package's tests would otherwise outlast go test's
-// default ten minutes.
-var (
-	routerOnce   sync.Once
-	routerTopics []router.Topic
-	routerShared *router.Router
-	routerErr    error
-)
-
-func sharedRouter(tb testing.TB, topics []router.Topic) *router.Router {
-	tb.Helper()
-	routerOnce.Do(func() {
-		routerTopics = topics
-		routerShared, routerErr = router.New(topics)
-	})
-	if routerErr != nil {
-		tb.Fatal(routerErr)
-	}
-	if !reflect.DeepEqual(topics, routerTopics) {
-		rt, err := router.New(topics) // another network: its own router
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return rt
-	}
-	return routerShared
 }
 
 // stop ends the env's background components and waits for them.

@@ -15,8 +15,8 @@ import (
 	"github.com/unmigration-iraq/netdesk/desk"
 	"github.com/unmigration-iraq/netdesk/inquiry"
 	"github.com/unmigration-iraq/netdesk/internal/redistest"
+	"github.com/unmigration-iraq/netdesk/internal/routertest"
 	"github.com/unmigration-iraq/netdesk/queue"
-	"github.com/unmigration-iraq/netdesk/router"
 )
 
 // clock is a settable clock for tests.
@@ -50,10 +50,7 @@ func newHarness(t *testing.T) *harness {
 	}
 	clk := &clock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
 	store := queue.NewStore(rdb, queue.Options{Prefix: "t", Policy: desk.Policy(cfg), Now: clk.Now})
-	rt, err := router.New(desk.Topics(cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rt := routertest.New(t, desk.Topics(cfg))
 	d := desk.New(desk.Options{Config: cfg, Store: store, Router: rt, Now: clk.Now,
 		Channels: desk.Channels{Telegram: true, Email: true, MailDomain: "desk.example.org"}})
 	return &harness{desk: d, store: store, rdb: rdb, cfg: cfg, clock: clk}

@@ -16,8 +16,8 @@ import (
 	"github.com/unmigration-iraq/netdesk/followup"
 	"github.com/unmigration-iraq/netdesk/inquiry"
 	"github.com/unmigration-iraq/netdesk/internal/redistest"
+	"github.com/unmigration-iraq/netdesk/internal/routertest"
 	"github.com/unmigration-iraq/netdesk/queue"
-	"github.com/unmigration-iraq/netdesk/router"
 )
 
 // clock is a settable clock shared by the "processes" of a test.
@@ -68,10 +68,7 @@ func newEnv(t testing.TB, n int, opts followup.Options, tweak func(*config.Confi
 	}
 	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	e := &env{cfg: cfg, clock: &clock{t: t0}, rdb: srv.Client(t), t0: t0}
-	rt, err := router.New(desk.Topics(cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rt := routertest.New(t, desk.Topics(cfg))
 	for range n {
 		rdb := srv.Client(t)
 		store := queue.NewStore(rdb, queue.Options{Prefix: "t", Policy: desk.Policy(cfg), Now: e.clock.Now})

@@ -15,8 +15,8 @@ import (
 	"github.com/unmigration-iraq/netdesk/desk"
 	"github.com/unmigration-iraq/netdesk/followup"
 	"github.com/unmigration-iraq/netdesk/inquiry"
+	"github.com/unmigration-iraq/netdesk/internal/routertest"
 	"github.com/unmigration-iraq/netdesk/queue"
-	"github.com/unmigration-iraq/netdesk/router"
 )
 
 func TestNewRefusesBadSpecs(t *testing.T) {
@@ -396,10 +396,7 @@ func TestTickOnEmbeddedStore(t *testing.T) {
 	}
 	clk := &clock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
 	store := queue.NewStore(rdb, queue.Options{Policy: desk.Policy(cfg), Now: clk.Now})
-	rt, err := router.New(desk.Topics(cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rt := routertest.New(t, desk.Topics(cfg))
 	d := desk.New(desk.Options{Config: cfg, Store: store, Router: rt, Now: clk.Now, Channels: desk.Channels{Telegram: true}})
 	s, err := followup.New(followup.Options{Desk: d, Now: clk.Now})
 	if err != nil {

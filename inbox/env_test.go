@@ -18,8 +18,8 @@ import (
 	"github.com/unmigration-iraq/netdesk/inbox"
 	"github.com/unmigration-iraq/netdesk/inquiry"
 	"github.com/unmigration-iraq/netdesk/internal/redistest"
+	"github.com/unmigration-iraq/netdesk/internal/routertest"
 	"github.com/unmigration-iraq/netdesk/queue"
-	"github.com/unmigration-iraq/netdesk/router"
 )
 
 // The network of the tests: UNHCR and the secretariat work by email.
@@ -85,10 +85,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	cfg := testConfig()
 	log := testLogger()
 	store := queue.NewStore(rdb, queue.Options{Prefix: "t", Policy: desk.Policy(cfg), Log: log})
-	rt, err := router.New(desk.Topics(cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rt := routertest.New(t, desk.Topics(cfg))
 	d := desk.New(desk.Options{Config: cfg, Store: store, Router: rt, Log: log,
 		Channels: desk.Channels{Email: true, MailDomain: "network.example"}})
 	e := &env{t: t, rdb: rdb, store: store, cfg: cfg, desk: d, imap: o.imap}
@@ -113,6 +110,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if o.sender != nil {
 		o.sender(&so)
 	}
+	var err error
 	e.sender, err = inbox.NewSender(so)
 	if err != nil {
 		t.Fatal(err)

@@ -20,13 +20,28 @@ const (
 )
 
 // Error is an error meant for the person or program that caused it: its
-// Message is safe to show (no tokens, no personal data).
+// Message is safe to show (no tokens, no personal data). Err is the cause,
+// for logs and errors.Is/As (a Redis outage is EUNAVAILABLE wrapping the
+// network error).
 type Error struct {
 	Code    string
 	Message string
+	Err     error
 }
 
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Code + ": " + e.Message + ": " + e.Err.Error()
+	}
+	return e.Code + ": " + e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Wrap returns an *Error with code and a safe message, caused by err.
+func Wrap(code, message string, err error) *Error {
+	return &Error{Code: code, Message: message, Err: err}
+}
 
 // Errorf returns an *Error with a formatted message.
 func Errorf(code, format string, args ...any) *Error {

@@ -465,17 +465,9 @@ func unavailable(err error) error {
 	if errors.As(err, &rerr) {
 		return err // Redis answered: a bug or a bad command, not an outage
 	}
-	return &UnavailableError{Err: err}
+	return inquiry.Wrap(inquiry.EUNAVAILABLE, "the store is unavailable; try again shortly", err)
 }
 
-// UnavailableError wraps a failure to reach Redis.
-type UnavailableError struct{ Err error }
-
-func (e *UnavailableError) Error() string { return "redis unavailable: " + e.Err.Error() }
-func (e *UnavailableError) Unwrap() error { return e.Err }
-
-// IsUnavailable reports whether err means Redis could not be reached.
-func IsUnavailable(err error) bool {
-	var u *UnavailableError
-	return errors.As(err, &u)
-}
+// IsUnavailable reports whether err means Redis could not be reached (an
+// inquiry.Error with code EUNAVAILABLE).
+func IsUnavailable(err error) bool { return inquiry.ErrorCode(err) == inquiry.EUNAVAILABLE }

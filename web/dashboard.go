@@ -385,17 +385,9 @@ type errorView struct {
 }
 
 // fail renders err as a page, with the status the JSON API would give it
-// (statusOf, in errors.go).
+// (statusFor, in errors.go).
 func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, p *page, err error) {
-	code := inquiry.ErrorCode(err)
-	msg := inquiry.ErrorMessage(err)
-	if queue.IsUnavailable(err) {
-		code = inquiry.EUNAVAILABLE
-	}
-	status, ok := statusOf[code]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
+	code, status, msg := statusFor(err)
 	v := errorView{Status: status, Title: p.T("err." + code), Message: msg}
 	switch {
 	case err == errCSRF:

@@ -24,8 +24,8 @@ import (
 	"github.com/unmigration-iraq/netdesk/desk"
 	"github.com/unmigration-iraq/netdesk/inquiry"
 	"github.com/unmigration-iraq/netdesk/internal/redistest"
+	"github.com/unmigration-iraq/netdesk/internal/routertest"
 	"github.com/unmigration-iraq/netdesk/queue"
-	"github.com/unmigration-iraq/netdesk/router"
 	"github.com/unmigration-iraq/netdesk/web"
 )
 
@@ -124,10 +124,7 @@ func newDashEnvWith(t testing.TB, o envSetup) *dashEnv {
 		m(cfg)
 	}
 	store := queue.NewStore(rdb, queue.Options{Prefix: "d", Policy: desk.Policy(cfg), Now: clock.Now})
-	rt, err := router.New(desk.Topics(cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rt := routertest.New(t, desk.Topics(cfg))
 	d := desk.New(desk.Options{Config: cfg, Store: store, Router: rt, Now: clock.Now, Rand: o.rand,
 		Channels: desk.Channels{Telegram: true, Email: true, MailDomain: "desk.example"}})
 	ctx, cancel := context.WithCancel(context.Background())

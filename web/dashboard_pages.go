@@ -11,7 +11,6 @@ import (
 	"github.com/unmigration-iraq/netdesk/config"
 	"github.com/unmigration-iraq/netdesk/desk"
 	"github.com/unmigration-iraq/netdesk/inquiry"
-	"github.com/unmigration-iraq/netdesk/queue"
 )
 
 // option is one <option> of a <select>.
@@ -63,9 +62,12 @@ type queueView struct {
 func (d *Dashboard) queuePage(w http.ResponseWriter, r *http.Request, p *page, a desk.Actor, _ *session) error {
 	ctx := r.Context()
 	q := r.URL.Query()
-	f := desk.Filter{
-		Agency: q.Get("agency"), Status: inquiry.Status(q.Get("status")), Topic: q.Get("topic"),
-		Channel: inquiry.Channel(q.Get("channel")), Overdue: q.Get("overdue") == "1", Limit: 500,
+	f, err := parseFilter(q)
+	if err != nil {
+		return err
+	}
+	if f.Limit == 0 {
+		f.Limit = 500
 	}
 	list, err := d.desk.Queue(ctx, a, f)
 	if err != nil {
@@ -373,14 +375,12 @@ func (d *Dashboard) inquiryAction(w http.ResponseWriter, r *http.Request, p *pag
 		return inquiry.Errorf(inquiry.ENOTFOUND, "no action %q", truncate(r.PathValue("action"), 40))
 	}
 	if err != nil {
-		if inquiry.ErrorCode(err) == inquiry.ENOTFOUND || queue.IsUnavailable(err) || inquiry.ErrorCode(err) == inquiry.EINTERNAL {
+		code, status, msg := statusFor(err)
+		switch code {
+		case inquiry.ENOTFOUND, inquiry.EUNAVAILABLE, inquiry.EINTERNAL:
 			return err
 		}
-		status, ok := statusOf[inquiry.ErrorCode(err)]
-		if !ok {
-			status = http.StatusBadRequest
-		}
-		p.Error = inquiry.ErrorMessage(err)
+		p.Error = msg
 		return d.showInquiry(w, r, p, a, ref, status, form)
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/unmigration-iraq/netdesk/desk"
@@ -13,17 +12,9 @@ import (
 
 // queue is GET /api/v1/queue?agency=&status=&topic=&channel=&overdue=&limit=
 func (s *Server) queue(w http.ResponseWriter, r *http.Request, a desk.Actor) error {
-	q := r.URL.Query()
-	f := desk.Filter{
-		Agency: q.Get("agency"), Status: inquiry.Status(q.Get("status")), Topic: q.Get("topic"),
-		Channel: inquiry.Channel(q.Get("channel")), Overdue: q.Get("overdue") == "true" || q.Get("overdue") == "1",
-	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 1000 {
-			return inquiry.Errorf(inquiry.EINVALID, "limit must be a number from 1 to 1000")
-		}
-		f.Limit = n
+	f, err := parseFilter(r.URL.Query())
+	if err != nil {
+		return err
 	}
 	list, err := s.desk.Queue(r.Context(), a, f)
 	if err != nil {

@@ -17,8 +17,8 @@ import (
 	"github.com/unmigration-iraq/netdesk/config"
 	"github.com/unmigration-iraq/netdesk/desk"
 	"github.com/unmigration-iraq/netdesk/internal/redistest"
+	"github.com/unmigration-iraq/netdesk/internal/routertest"
 	"github.com/unmigration-iraq/netdesk/queue"
-	"github.com/unmigration-iraq/netdesk/router"
 	"github.com/unmigration-iraq/netdesk/web"
 )
 
@@ -53,10 +53,7 @@ func newEnv(t testing.TB, mutate func(*config.Config)) *env {
 		mutate(cfg)
 	}
 	store := queue.NewStore(rdb, queue.Options{Prefix: "w", Policy: desk.Policy(cfg)})
-	rt, err := router.New(desk.Topics(cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rt := routertest.New(t, desk.Topics(cfg))
 	d := desk.New(desk.Options{Config: cfg, Store: store, Router: rt})
 	// Four router workers, as `netdesk serve` runs.
 	ctx, cancel := context.WithCancel(context.Background())
