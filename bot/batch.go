@@ -57,7 +57,7 @@ func (s *Sender) sendBatch(ctx context.Context, batch []*entry) (time.Duration, 
 			items[i].entries = append(items[i].entries, e)
 			continue
 		}
-		items = append(items, &batchItem{ref: e.o.Reference, entries: []*entry{e}, followup: e.o.Kind == "followup_card"})
+		items = append(items, &batchItem{ref: e.o.Reference, entries: []*entry{e}, followup: e.o.Kind == queue.KindFollowupCard})
 	}
 	if len(items) == 0 {
 		return 0, done

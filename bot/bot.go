@@ -216,13 +216,10 @@ func (b *Bot) say(ctx context.Context, o queue.Outbound, updateID, suffix string
 	o.ID = "tg-" + updateID + "-" + suffix
 	o.Channel = inquiry.Telegram
 	if o.Kind == "" {
-		o.Kind = kindNotice
+		o.Kind = queue.KindNotice
 	}
 	return b.store.Send(ctx, o)
 }
-
-// kindNotice is the outbox kind of the bot's own answers.
-const kindNotice = "notice"
 
 // answer answers a button press; a failure is logged only (the press may
 // be too old to answer, after a replay).

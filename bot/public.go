@@ -90,7 +90,7 @@ func (b *Bot) urgent(ctx context.Context, id, chat string, from *tgbotapi.User) 
 	}
 	return b.once(ctx, id, func() error {
 		lang := b.lang(ctx, chat, from)
-		return b.say(ctx, queue.Outbound{To: chat, Text: b.cfg.SafetyMessage(lang), Language: lang, Kind: "safety"}, id, "safety")
+		return b.say(ctx, queue.Outbound{To: chat, Text: b.cfg.SafetyMessage(lang), Language: lang, Kind: queue.KindSafety}, id, "safety")
 	})
 }
 
@@ -311,7 +311,7 @@ func (b *Bot) personCallback(ctx context.Context, id string, cb *tgbotapi.Callba
 	case "forget":
 		lang := b.lang(ctx, chat, cb.From)
 		// The question loses its buttons either way.
-		if err := b.say(ctx, queue.Outbound{To: chat, EditMessage: cb.Message.MessageID, Text: cb.Message.Text, Kind: "edit"}, id, "edit"); err != nil {
+		if err := b.say(ctx, queue.Outbound{To: chat, EditMessage: cb.Message.MessageID, Text: cb.Message.Text, Kind: queue.KindEdit}, id, "edit"); err != nil {
 			return err
 		}
 		if arg != "yes" {
@@ -337,7 +337,7 @@ func (b *Bot) personCallback(ctx context.Context, id string, cb *tgbotapi.Callba
 		}
 		b.answer(ctx, cb.ID, "")
 		// The ack keeps its text and loses the button.
-		return b.say(ctx, queue.Outbound{To: chat, EditMessage: cb.Message.MessageID, Text: cb.Message.Text, Kind: "edit", Reference: ref}, id, "edit")
+		return b.say(ctx, queue.Outbound{To: chat, EditMessage: cb.Message.MessageID, Text: cb.Message.Text, Kind: queue.KindEdit, Reference: ref}, id, "edit")
 	case "checkin":
 		// "Did the answer help?" — Yes closes the inquiry, No reopens it.
 		ref, yes, ok := desk.ParseCheckInData(cb.Data)
@@ -355,7 +355,7 @@ func (b *Bot) personCallback(ctx context.Context, id string, cb *tgbotapi.Callba
 		}
 		b.answer(ctx, cb.ID, answer)
 		// The question keeps its text and loses its buttons.
-		return b.say(ctx, queue.Outbound{To: chat, EditMessage: cb.Message.MessageID, Text: cb.Message.Text, Kind: "edit", Reference: ref}, id, "edit")
+		return b.say(ctx, queue.Outbound{To: chat, EditMessage: cb.Message.MessageID, Text: cb.Message.Text, Kind: queue.KindEdit, Reference: ref}, id, "edit")
 	}
 	b.answer(ctx, cb.ID, "")
 	return nil

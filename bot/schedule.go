@@ -17,11 +17,11 @@ const (
 
 func rankOf(o *queue.Outbound) int {
 	switch {
-	case o.Kind == "safety":
+	case o.Kind == queue.KindSafety:
 		return rankSafety
-	case o.Kind == "ack":
+	case o.Kind == queue.KindAck:
 		return rankAck
-	case o.Kind == "reply" || o.EditMessage != 0 || o.Kind == kindNotice:
+	case o.Kind == queue.KindReply || o.EditMessage != 0 || o.Kind == queue.KindNotice:
 		return rankReply
 	}
 	return rankOther

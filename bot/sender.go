@@ -122,7 +122,7 @@ func (s *Sender) Run(ctx context.Context) error {
 		Dead: func(ctx context.Context, id string, values map[string]any, err error) {
 			o, derr := queue.DecodeOutbound(values)
 			if derr != nil {
-				o = queue.Outbound{ID: id, Channel: inquiry.Telegram, Kind: "undecodable"}
+				o = queue.Outbound{ID: id, Channel: inquiry.Telegram, Kind: queue.KindUndecodable}
 			}
 			if derr := s.store.DeadLetter(ctx, o, err.Error()); derr != nil {
 				s.log.Error("dead letter not stored", "id", id, "err", derr)
@@ -337,7 +337,7 @@ func isGroup(o *queue.Outbound) bool { return o.Group || strings.HasPrefix(o.To,
 
 // isCard reports an entry that may be combined with others for a group.
 func isCard(o *queue.Outbound) bool {
-	return (o.Kind == "card" || o.Kind == "followup_card") && o.EditMessage == 0 && o.Reference != ""
+	return o.Kind.IsCard() && o.EditMessage == 0 && o.Reference != ""
 }
 
 func (s *Sender) interval(o *queue.Outbound) time.Duration {
@@ -439,7 +439,7 @@ func (s *Sender) sendOne(ctx context.Context, e *entry, st sendState) (time.Dura
 	var err error
 	if o.EditMessage != 0 {
 		err = s.api.EditText(rctx, EditMessageText{ChatID: o.To, MessageID: o.EditMessage, Text: parts[p], ReplyMarkup: markup})
-		if notModified(err) || (o.Kind == "blank_card" && editGone(err)) {
+		if notModified(err) || (o.Kind == queue.KindBlankCard && editGone(err)) {
 			err = nil // already as wanted; or a card staff deleted: nothing left to blank
 		}
 	} else {
@@ -472,7 +472,7 @@ func (s *Sender) sendOne(ctx context.Context, e *entry, st sendState) (time.Dura
 // combined message that showed it is drawn again without its text.
 func (s *Sender) current(ctx context.Context, o *queue.Outbound) error {
 	switch {
-	case o.Kind == "blank_card":
+	case o.Kind == queue.KindBlankCard:
 		refs, err := s.store.CardRefs(ctx, o.To, o.EditMessage)
 		if err != nil || len(refs) < 2 {
 			return err
@@ -489,7 +489,7 @@ func (s *Sender) current(ctx context.Context, o *queue.Outbound) error {
 			}
 		}
 		o.Text, o.Buttons = text, batchRows(refs[:n])
-	case isGroup(o) && (o.Kind == "card" || o.Kind == "followup_card") && o.Reference != "":
+	case isGroup(o) && o.Kind.IsCard() && o.Reference != "":
 		q, err := s.store.Load(ctx, o.Reference)
 		if inquiry.ErrorCode(err) == inquiry.ENOTFOUND {
 			return nil
@@ -574,7 +574,7 @@ func (s *Sender) stopped(ctx context.Context, e *entry, stop *StoppedError) {
 		s.log.Warn("blocked flag not stored", "err", err)
 	}
 	if e.o.Reference != "" {
-		_ = s.store.Audit(ctx, e.o.Reference, queue.AuditEntry{At: s.store.Now(), Actor: "system", Action: "contact_stopped",
+		_ = s.store.Audit(ctx, e.o.Reference, queue.AuditEntry{At: s.store.Now(), Actor: "system", Action: queue.AuditContactStopped,
 			Detail: "the person blocked the bot; nothing more is sent on Telegram until they write again"})
 	}
 	s.dead(ctx, e, "the person blocked the bot: "+stop.Reason)

@@ -222,7 +222,7 @@ func (b *Bot) staffCallback(ctx context.Context, id string, ag config.Agency, cb
 		rows = buttonsOf(cb.Message.ReplyMarkup)
 	}
 	return b.say(ctx, queue.Outbound{
-		To: strconv.FormatInt(cb.Message.Chat.ID, 10), Group: true, Agency: ag.ID, Reference: ref, Kind: "card_edit",
+		To: strconv.FormatInt(cb.Message.Chat.ID, 10), Group: true, Agency: ag.ID, Reference: ref, Kind: queue.KindCardEdit,
 		EditMessage: cb.Message.MessageID, Text: text, Buttons: rows,
 	}, id, "edit")
 }

@@ -72,7 +72,7 @@ func TestStaffClaimAndClose(t *testing.T) {
 	}
 	var actions []string
 	for _, a := range trail {
-		actions = append(actions, a.Actor+":"+a.Action)
+		actions = append(actions, a.Actor+":"+string(a.Action))
 	}
 	if !slices.Contains(actions, "amina:claimed") || !slices.Contains(actions, "sara:closed") {
 		t.Errorf("audit trail = %v", actions)

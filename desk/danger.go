@@ -41,27 +41,27 @@ func (d *Desk) PersonInDanger(ctx context.Context, ch inquiry.Channel, address s
 			return nil, notFound(ref)
 		}
 		eff := &queue.Effects{Processed: idem, Count: map[string]int64{}}
-		if o, ok := d.toPerson(q, d.cfg.SafetyMessage(q.Language), "safety", nil); ok {
+		if o, ok := d.toPerson(q, d.cfg.SafetyMessage(q.Language), queue.KindSafety, nil); ok {
 			eff.Outbox = append(eff.Outbox, o)
 		}
 		if q.ReopenIfDone(now) {
 			// Danger now, on an inquiry staff thought done: back to them.
-			eff.AddAudit(now, "system", "reopened", "the person said they are in danger")
+			eff.AddAudit(now, "system", queue.AuditReopened, "the person said they are in danger")
 		} else if q.Urgent {
-			eff.AddAudit(now, "person", "danger", "said again they are in danger; safety message sent again")
+			eff.AddAudit(now, "person", queue.AuditDanger, "said again they are in danger; safety message sent again")
 			return eff, nil
 		}
 		if q.Urgent {
-			eff.AddAudit(now, "person", "danger", "said again they are in danger")
-			eff.Outbox = append(eff.Outbox, d.staffNotice(q, lastIncoming(q), "followup_card")...)
+			eff.AddAudit(now, "person", queue.AuditDanger, "said again they are in danger")
+			eff.Outbox = append(eff.Outbox, d.staffNotice(q, lastIncoming(q), queue.KindFollowupCard)...)
 			return eff, nil
 		}
 		q.Urgent = true
 		q.UpdatedAt = now
 		eff.Count["urgent"]++
 		eff.Count["urgent_by_person"]++ // what the router missed
-		eff.AddAudit(now, "person", "urgent", "the person said they are in danger now")
-		eff.Outbox = append(eff.Outbox, d.staffNotice(q, lastIncoming(q), "followup_card")...)
+		eff.AddAudit(now, "person", queue.AuditUrgent, "the person said they are in danger now")
+		eff.Outbox = append(eff.Outbox, d.staffNotice(q, lastIncoming(q), queue.KindFollowupCard)...)
 		return eff, nil
 	})
 	if errors.Is(err, queue.ErrDuplicate) {

@@ -103,7 +103,7 @@ func (h *harness) outbox(t *testing.T, ch inquiry.Channel) []queue.Outbound {
 func kinds(os []queue.Outbound) string {
 	var k []string
 	for _, o := range os {
-		k = append(k, o.Kind+">"+o.To)
+		k = append(k, string(o.Kind)+">"+o.To)
 	}
 	return strings.Join(k, ",")
 }
@@ -343,7 +343,7 @@ func TestStaffScoping(t *testing.T) {
 	trail, _ := h.store.AuditTrail(ctx, ref)
 	var actions []string
 	for _, e := range trail {
-		actions = append(actions, e.Actor+":"+e.Action)
+		actions = append(actions, e.Actor+":"+string(e.Action))
 	}
 	want := "system:created,lead:claimed,amina:assigned,root:erased"
 	if strings.Join(actions, ",") != want {

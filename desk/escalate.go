@@ -31,13 +31,13 @@ func (d *Desk) escalateOnMessage(q *inquiry.Inquiry, msg inquiry.Message, dec ro
 		q.Urgent = true
 		eff.Count["urgent"]++
 		eff.Count["urgent_later_message"]++
-		eff.AddAudit(m.At, "system", "urgent", fmt.Sprintf("a later message signals danger (p=%.2f)", dec.UrgentP))
-		if o, ok := d.toPerson(q, d.cfg.SafetyMessage(q.Language), "safety", m); ok {
+		eff.AddAudit(m.At, "system", queue.AuditUrgent, fmt.Sprintf("a later message signals danger (p=%.2f)", dec.UrgentP))
+		if o, ok := d.toPerson(q, d.cfg.SafetyMessage(q.Language), queue.KindSafety, m); ok {
 			eff.Outbox = append(eff.Outbox, o)
 		}
 	}
 	if !dec.Sensitive || (q.Sensitive && q.Involves(dec.Agency)) {
-		eff.Outbox = append(eff.Outbox, d.staffNotice(q, msg, "followup_card")...)
+		eff.Outbox = append(eff.Outbox, d.staffNotice(q, msg, queue.KindFollowupCard)...)
 		return
 	}
 	_, added := q.MarkSensitive(dec.Agency)
@@ -46,15 +46,15 @@ func (d *Desk) escalateOnMessage(q *inquiry.Inquiry, msg inquiry.Message, dec ro
 	if added != "" {
 		why += "; " + added + " added as supporting agency"
 	}
-	eff.AddAudit(m.At, "system", "sensitive", why)
+	eff.AddAudit(m.At, "system", queue.AuditSensitive, why)
 	// The lead's group learns that a message came, not what it says: the
 	// disclosure is for the agency that handles it (and the dashboard).
 	withheld := msg
 	withheld.Text = "🔒 A sensitive message (" + dec.Topic + "). Read it in the dashboard."
 	withheld.Attachments = nil
-	eff.Outbox = append(eff.Outbox, d.staffNotice(q, withheld, "followup_card")...)
+	eff.Outbox = append(eff.Outbox, d.staffNotice(q, withheld, queue.KindFollowupCard)...)
 	if added != "" {
-		eff.Outbox = append(eff.Outbox, d.staffNoticeFor(added, q, msg, "followup_card")...)
+		eff.Outbox = append(eff.Outbox, d.staffNoticeFor(added, q, msg, queue.KindFollowupCard)...)
 	}
 	vars := d.cardVars(q, withheld)
 	vars["sensitive_topic"] = dec.Topic
@@ -67,6 +67,6 @@ func (d *Desk) escalateOnMessage(q *inquiry.Inquiry, msg inquiry.Message, dec ro
 		text = fill(sensitiveStaffText, vars)
 	}
 	if sec := d.cfg.Network.Secretariat; sec != q.Agency && sec != added {
-		eff.Outbox = append(eff.Outbox, d.toAgency(sec, q, "sensitive", text)...)
+		eff.Outbox = append(eff.Outbox, d.toAgency(sec, q, queue.KindSensitive, text)...)
 	}
 }

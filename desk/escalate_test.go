@@ -24,7 +24,7 @@ func auditActions(t *testing.T, h *harness, ref inquiry.Reference) map[string]st
 	}
 	out := map[string]string{}
 	for _, e := range trail {
-		out[e.Action] = e.Detail
+		out[string(e.Action)] = e.Detail
 	}
 	return out
 }

@@ -104,12 +104,12 @@ func (d *Desk) remind(q *inquiry.Inquiry, eff *queue.Effects, now time.Time) {
 	if q.Overdue {
 		// Already escalated (the two fell due together): a reminder after
 		// the escalation would only be noise.
-		eff.AddAudit(now, "system", "reminder_skipped", "already escalated")
+		eff.AddAudit(now, "system", queue.AuditReminderSkipped, "already escalated")
 		return
 	}
 	text := d.cfg.Text("reminder", "en", d.followUpVars(q, now))
-	msgs := d.toAgency(q.Agency, q, "reminder", text)
-	d.staffOutbox(eff, msgs, now, "reminded", "agency="+q.Agency)
+	msgs := d.toAgency(q.Agency, q, queue.KindReminder, text)
+	d.staffOutbox(eff, msgs, now, queue.AuditReminded, "agency="+q.Agency)
 	eff.Count["followup:reminders"]++
 }
 
@@ -118,8 +118,8 @@ func (d *Desk) remind(q *inquiry.Inquiry, eff *queue.Effects, now time.Time) {
 func (d *Desk) escalate(q *inquiry.Inquiry, eff *queue.Effects, now time.Time) {
 	q.Overdue = true
 	text := d.cfg.Text("escalation", "en", d.followUpVars(q, now))
-	msgs := d.toAgency(d.cfg.Network.Secretariat, q, "escalation", text)
-	d.staffOutbox(eff, msgs, now, "escalated", "to "+d.cfg.Network.Secretariat)
+	msgs := d.toAgency(d.cfg.Network.Secretariat, q, queue.KindEscalation, text)
+	d.staffOutbox(eff, msgs, now, queue.AuditEscalated, "to "+d.cfg.Network.Secretariat)
 	eff.Count["followup:escalations"]++
 }
 
@@ -133,17 +133,17 @@ func (d *Desk) checkIn(q *inquiry.Inquiry, eff *queue.Effects, now time.Time) {
 	var ok bool
 	switch q.Contact.Channel {
 	case inquiry.Telegram:
-		o, ok = d.toPerson(q, d.cfg.Text("check_in", q.Language, vars), "check_in", nil)
+		o, ok = d.toPerson(q, d.cfg.Text("check_in", q.Language, vars), queue.KindCheckIn, nil)
 		o.Buttons = CheckInButtons(d.cfg.Text("yes", q.Language, nil), d.cfg.Text("no", q.Language, nil), q.Reference)
 	default:
-		o, ok = d.toPerson(q, d.cfg.Text("check_in_email", q.Language, vars), "check_in", nil)
+		o, ok = d.toPerson(q, d.cfg.Text("check_in_email", q.Language, vars), queue.KindCheckIn, nil)
 	}
 	if !ok {
-		eff.AddAudit(now, "system", "check_in_skipped", "no delivery channel reaches this person; the inquiry closes itself after auto_close_after")
+		eff.AddAudit(now, "system", queue.AuditCheckInSkipped, "no delivery channel reaches this person; the inquiry closes itself after auto_close_after")
 		return
 	}
 	d.personOutbox(q, eff, o)
-	eff.AddAudit(now, "system", "check_in", "channel="+string(o.Channel))
+	eff.AddAudit(now, "system", queue.AuditCheckIn, "channel="+string(o.Channel))
 }
 
 // autoClose closes an inquiry whose check-in went unanswered and tells the
@@ -153,9 +153,9 @@ func (d *Desk) autoClose(q *inquiry.Inquiry, eff *queue.Effects, now time.Time) 
 		return err
 	}
 	eff.Count["followup:auto_closed"]++
-	eff.AddAudit(now, "system", "auto_closed", "no answer to the check-in")
+	eff.AddAudit(now, "system", queue.AuditAutoClosed, "no answer to the check-in")
 	text := d.cfg.Text("auto_close", q.Language, map[string]string{"reference": string(q.Reference)})
-	if o, ok := d.toPerson(q, text, "auto_close", nil); ok {
+	if o, ok := d.toPerson(q, text, queue.KindAutoClose, nil); ok {
 		d.personOutbox(q, eff, o)
 	}
 	return nil
@@ -178,7 +178,7 @@ func (d *Desk) retain(ctx context.Context, q *inquiry.Inquiry, eff *queue.Effect
 		}
 	}
 	q.Erase(now)
-	eff.AddAudit(now, "retention", "erased", "closed longer than the retention period")
+	eff.AddAudit(now, "retention", queue.AuditErased, "closed longer than the retention period")
 	eff.Count["followup:retention_erased"]++
 	return d.blankCards(ctx, q.Reference, eff)
 }
@@ -215,7 +215,7 @@ func Age(d time.Duration) string {
 // toAgency composes a staff message to an agency: in its Telegram group
 // (with the card's buttons when it is about an inquiry), or by email when
 // the agency has no group. No channel: nothing.
-func (d *Desk) toAgency(agency string, q *inquiry.Inquiry, kind, text string) []queue.Outbound {
+func (d *Desk) toAgency(agency string, q *inquiry.Inquiry, kind queue.Kind, text string) []queue.Outbound {
 	a, ok := d.cfg.Agency(agency)
 	if !ok {
 		return nil
@@ -254,7 +254,7 @@ func (d *Desk) toAgency(agency string, q *inquiry.Inquiry, kind, text string) []
 
 // staffOutbox queues staff messages with their audit entry, or records that
 // no channel reaches the agency.
-func (d *Desk) staffOutbox(eff *queue.Effects, msgs []queue.Outbound, now time.Time, action, detail string) {
+func (d *Desk) staffOutbox(eff *queue.Effects, msgs []queue.Outbound, now time.Time, action queue.AuditAction, detail string) {
 	if len(msgs) == 0 {
 		eff.AddAudit(now, "system", action, detail+" (not delivered: the agency has no Telegram group or email, or the channel is off)")
 		return
@@ -310,7 +310,7 @@ func (d *Desk) Digests(ctx context.Context, now time.Time) ([]queue.Outbound, er
 		text := d.cfg.Text("digest", "en", map[string]string{
 			"agency": id, "open": strconv.Itoa(c.open), "overdue": strconv.Itoa(c.overdue), "urgent": strconv.Itoa(c.urgent),
 		})
-		out = append(out, d.toAgency(id, nil, "digest", text)...)
+		out = append(out, d.toAgency(id, nil, queue.KindDigest, text)...)
 	}
 	return out, nil
 }

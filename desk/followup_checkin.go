@@ -86,10 +86,10 @@ func (d *Desk) checkInReply(q *inquiry.Inquiry, m *queue.Inbound) (*queue.Effect
 		}
 		// A "yes" once the inquiry is closed (a second answer, or after the
 		// auto-close): kept in the conversation, and nothing reopens.
-		eff.AddAudit(m.At, "person", "check_in_yes", "already closed")
+		eff.AddAudit(m.At, "person", queue.AuditCheckInYes, "already closed")
 	}
 	eff.RewriteMessages = !q.KeepIncoming(d.message(m))
-	eff.AddAudit(m.At, "system", "message_in", "channel="+string(m.Channel)+" (answer to the check-in)")
+	eff.AddAudit(m.At, "system", queue.AuditMessageIn, "channel="+string(m.Channel)+" (answer to the check-in)")
 	if m.MessageID != "" {
 		eff.MessageIDs = append(eff.MessageIDs, m.MessageID)
 		q.Contact.Thread = appendThread(q.Contact.Thread, m.MessageID)
@@ -111,25 +111,25 @@ func (d *Desk) applyCheckIn(q *inquiry.Inquiry, eff *queue.Effects, yes bool, no
 		if q.Close(now) != nil {
 			return false
 		}
-		eff.AddAudit(now, "person", "check_in_yes", "closed: the answer helped ("+via+")")
+		eff.AddAudit(now, "person", queue.AuditCheckInYes, "closed: the answer helped ("+via+")")
 		eff.Count["followup:check_in_yes"]++
-		if o, ok := d.toPerson(q, d.cfg.Text("thanks_closed", q.Language, vars), "thanks_closed", nil); ok {
+		if o, ok := d.toPerson(q, d.cfg.Text("thanks_closed", q.Language, vars), queue.KindThanksClosed, nil); ok {
 			d.personOutbox(q, eff, o)
 		}
 		return true
 	case !yes && (q.Status == inquiry.Answered || (q.Status == inquiry.Closed && q.CanReopen(now, d.cfg.Followups.ReopenWindow.D()))):
 		q.Reopen(now)
 		q.Priority = true
-		eff.AddAudit(now, "person", "check_in_no", "reopened with priority: the answer did not help ("+via+")")
+		eff.AddAudit(now, "person", queue.AuditCheckInNo, "reopened with priority: the answer did not help ("+via+")")
 		eff.Count["followup:check_in_no"]++
-		if o, ok := d.toPerson(q, d.cfg.Text("reopened", q.Language, vars), "reopened", nil); ok {
+		if o, ok := d.toPerson(q, d.cfg.Text("reopened", q.Language, vars), queue.KindReopened, nil); ok {
 			d.personOutbox(q, eff, o)
 		}
 		text := d.cfg.Text("reopened_staff", "en", d.followUpVars(q, now))
 		if text == "" { // a network file that replaced the templates without this one
 			text = "Inquiry " + string(q.Reference) + " (" + q.Topic + ") is open again: the person says the answer did not help."
 		}
-		d.staffOutbox(eff, d.toAgency(q.Agency, q, "reopened_notice", text), now, "staff_told", "reopened, to "+q.Agency)
+		d.staffOutbox(eff, d.toAgency(q.Agency, q, queue.KindReopenedNotice, text), now, queue.AuditStaffTold, "reopened, to "+q.Agency)
 		return true
 	}
 	return false

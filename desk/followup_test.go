@@ -51,7 +51,7 @@ func (h *harness) sent(t *testing.T, ch inquiry.Channel, kind string) []queue.Ou
 	t.Helper()
 	var out []queue.Outbound
 	for _, o := range h.outbox(t, ch) {
-		if o.Kind == kind {
+		if string(o.Kind) == kind {
 			out = append(out, o)
 		}
 	}
@@ -65,7 +65,7 @@ func (h *harness) audited(t *testing.T, ref inquiry.Reference, action string) bo
 		t.Fatal(err)
 	}
 	for _, e := range trail {
-		if e.Action == action {
+		if string(e.Action) == action {
 			return true
 		}
 	}

@@ -250,9 +250,9 @@ func (d *Desk) create(ctx context.Context, m *queue.Inbound, dec router.Decision
 	if q.Urgent {
 		eff.Count["urgent"] = 1
 	}
-	eff.AddAudit(m.At, "system", "created", fmt.Sprintf("channel=%s topic=%s agency=%s urgent=%t", q.Channel, q.Topic, q.Agency, q.Urgent))
+	eff.AddAudit(m.At, "system", queue.AuditCreated, fmt.Sprintf("channel=%s topic=%s agency=%s urgent=%t", q.Channel, q.Topic, q.Agency, q.Urgent))
 	if linked != "" {
-		eff.AddAudit(m.At, "system", "linked", "continues "+string(linked))
+		eff.AddAudit(m.At, "system", queue.AuditLinked, "continues "+string(linked))
 	}
 	if m.Channel == inquiry.Telegram {
 		eff.Conversation = &queue.Conversation{Channel: m.Channel, Address: m.Address, Expect: seen}
@@ -269,11 +269,11 @@ func (d *Desk) create(ctx context.Context, m *queue.Inbound, dec router.Decision
 		}
 	}
 	if q.Urgent && !m.NoAck {
-		if o, ok := d.toPerson(q, d.cfg.SafetyMessage(q.Language), "safety", m); ok && m.Channel != inquiry.Web {
+		if o, ok := d.toPerson(q, d.cfg.SafetyMessage(q.Language), queue.KindSafety, m); ok && m.Channel != inquiry.Web {
 			eff.Outbox = append(eff.Outbox, o)
 		}
 	}
-	eff.Outbox = append(eff.Outbox, d.staffNotice(q, q.Messages[len(q.Messages)-1], "card")...)
+	eff.Outbox = append(eff.Outbox, d.staffNotice(q, q.Messages[len(q.Messages)-1], queue.KindCard)...)
 	err := d.store.Create(ctx, q, eff)
 	if err == nil {
 		d.log.Info("inquiry created", "ref", q.Reference, "channel", q.Channel, "topic", q.Topic, "agency", q.Agency, "urgent", q.Urgent)
@@ -290,9 +290,9 @@ func (d *Desk) append(ctx context.Context, ref inquiry.Reference, m *queue.Inbou
 		wasClosed := q.Status == inquiry.Closed || q.Status == inquiry.Answered
 		msg := d.message(m)
 		eff.RewriteMessages = !q.AddIncoming(msg) // a quicker message overtook this one
-		eff.AddAudit(m.At, "system", "message_in", "channel="+string(m.Channel))
+		eff.AddAudit(m.At, "system", queue.AuditMessageIn, "channel="+string(m.Channel))
 		if wasClosed {
-			eff.AddAudit(m.At, "system", "reopened", "new message from the person")
+			eff.AddAudit(m.At, "system", queue.AuditReopened, "new message from the person")
 		}
 		if m.MessageID != "" {
 			eff.MessageIDs = append(eff.MessageIDs, m.MessageID)

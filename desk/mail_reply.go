@@ -24,14 +24,14 @@ import (
 func (d *Desk) MailRefused(ctx context.Context, ref inquiry.Reference, reason, sender, idem string) error {
 	_, err := d.store.Update(ctx, ref, idem, func(q *inquiry.Inquiry) (*queue.Effects, error) {
 		eff := &queue.Effects{Count: map[string]int64{"email_reply_refused": 1}}
-		eff.AddAudit(d.now(), "system", "email_reply_refused", reason)
+		eff.AddAudit(d.now(), "system", queue.AuditEmailReplyRefused, reason)
 		text := d.cfg.Text("email_reply_refused", "en", map[string]string{"reference": string(ref), "reason": reason, "sender": sender})
 		if text == "" {
 			text = "An email reply to inquiry " + string(ref) + " was NOT delivered to the person: " + reason + ".\n" +
 				"It came from " + sender + ". If this address should answer for its agency, add it to the staff list " +
 				"(staff: email). The mail is kept in the desk mailbox's done folder."
 		}
-		if o, ok := d.secretariatNotice(ref, "email_refused", text); ok {
+		if o, ok := d.secretariatNotice(ref, queue.KindEmailRefused, text); ok {
 			eff.Outbox = append(eff.Outbox, o)
 		}
 		return eff, nil
@@ -45,9 +45,9 @@ func (d *Desk) MailRefused(ctx context.Context, ref inquiry.Reference, reason, s
 // MailNote records automatic mail about an inquiry (a bounce of a mail the
 // desk sent, an out-of-office answer) in its audit trail, without making
 // it a message of the conversation or changing its status.
-func (d *Desk) MailNote(ctx context.Context, ref inquiry.Reference, action, detail, idem string) error {
+func (d *Desk) MailNote(ctx context.Context, ref inquiry.Reference, action queue.AuditAction, detail, idem string) error {
 	_, err := d.store.Update(ctx, ref, idem, func(q *inquiry.Inquiry) (*queue.Effects, error) {
-		eff := &queue.Effects{Count: map[string]int64{action + ":email": 1}}
+		eff := &queue.Effects{Count: map[string]int64{string(action) + ":email": 1}}
 		eff.AddAudit(d.now(), "system", action, detail)
 		return eff, nil
 	})
@@ -58,7 +58,7 @@ func (d *Desk) MailNote(ctx context.Context, ref inquiry.Reference, action, deta
 }
 
 // secretariatNotice composes a message to the secretariat's staff.
-func (d *Desk) secretariatNotice(ref inquiry.Reference, kind, text string) (queue.Outbound, bool) {
+func (d *Desk) secretariatNotice(ref inquiry.Reference, kind queue.Kind, text string) (queue.Outbound, bool) {
 	a, ok := d.cfg.Agency(d.cfg.Network.Secretariat)
 	if !ok {
 		return queue.Outbound{}, false

@@ -22,7 +22,7 @@ func (d *Desk) ack(ctx context.Context, q *inquiry.Inquiry, m *queue.Inbound) (q
 			return queue.Outbound{}, false
 		}
 	}
-	o, ok := d.toPerson(q, text, "ack", m)
+	o, ok := d.toPerson(q, text, queue.KindAck, m)
 	o.AutoReply = true
 	if o.Channel == inquiry.Telegram && !q.Urgent {
 		// The router cannot hear every danger: the person can say it.
@@ -33,7 +33,7 @@ func (d *Desk) ack(ctx context.Context, q *inquiry.Inquiry, m *queue.Inbound) (q
 
 // toPerson composes a message to the person through their own channel.
 // The web channel has no way back unless the person left an email address.
-func (d *Desk) toPerson(q *inquiry.Inquiry, text, kind string, m *queue.Inbound) (queue.Outbound, bool) {
+func (d *Desk) toPerson(q *inquiry.Inquiry, text string, kind queue.Kind, m *queue.Inbound) (queue.Outbound, bool) {
 	o := queue.Outbound{ID: queue.NewID(), Kind: kind, Reference: q.Reference, Text: text, Language: q.Language, Created: d.now()}
 	switch q.Contact.Channel {
 	case inquiry.Telegram:
@@ -41,7 +41,7 @@ func (d *Desk) toPerson(q *inquiry.Inquiry, text, kind string, m *queue.Inbound)
 			return o, false
 		}
 		o.Channel, o.To = inquiry.Telegram, q.Contact.Address
-		if m != nil && m.TelegramMessage != 0 && kind == "ack" {
+		if m != nil && m.TelegramMessage != 0 && kind == queue.KindAck {
 			o.ReplyTo = m.TelegramMessage
 		}
 	case inquiry.Email, inquiry.Web:
@@ -89,13 +89,13 @@ func (d *Desk) newMessageID() string {
 
 // staffNotice tells the lead agency's staff about a new inquiry or message:
 // a card in their Telegram group, or an email when the agency works by email.
-func (d *Desk) staffNotice(q *inquiry.Inquiry, msg inquiry.Message, kind string) []queue.Outbound {
+func (d *Desk) staffNotice(q *inquiry.Inquiry, msg inquiry.Message, kind queue.Kind) []queue.Outbound {
 	return d.staffNoticeFor(q.Agency, q, msg, kind)
 }
 
 // staffNoticeFor is staffNotice to the staff of agency (a supporting agency
 // that a later message brought in).
-func (d *Desk) staffNoticeFor(agency string, q *inquiry.Inquiry, msg inquiry.Message, kind string) []queue.Outbound {
+func (d *Desk) staffNoticeFor(agency string, q *inquiry.Inquiry, msg inquiry.Message, kind queue.Kind) []queue.Outbound {
 	a, ok := d.cfg.Agency(agency)
 	if !ok {
 		return nil
@@ -110,7 +110,7 @@ func (d *Desk) staffNoticeFor(agency string, q *inquiry.Inquiry, msg inquiry.Mes
 		}}
 	case a.Email != "" && d.channels.Email:
 		return []queue.Outbound{{
-			ID: queue.NewID(), Channel: inquiry.Email, Kind: "staff_email", Reference: q.Reference,
+			ID: queue.NewID(), Channel: inquiry.Email, Kind: queue.KindStaffEmail, Reference: q.Reference,
 			To: a.Email, Agency: a.ID, MessageID: d.newMessageID(), Created: d.now(),
 			Subject: d.cfg.Text("staff_email_subject", "en", vars),
 			Text:    d.cfg.Text("staff_email", "en", vars),

@@ -38,7 +38,7 @@ func (d *Desk) Get(ctx context.Context, a Actor, ref inquiry.Reference) (*inquir
 		return nil, err
 	}
 	if q.Sensitive {
-		_ = d.store.Audit(ctx, ref, queue.AuditEntry{At: d.now(), Actor: a.ID, Action: "viewed"})
+		_ = d.store.Audit(ctx, ref, queue.AuditEntry{At: d.now(), Actor: a.ID, Action: queue.AuditViewed})
 	}
 	return q, nil
 }
@@ -79,7 +79,7 @@ func (d *Desk) Claim(ctx context.Context, a Actor, ref inquiry.Reference) (*inqu
 		if err := q.Claim(a.ID, d.now()); err != nil {
 			return err
 		}
-		eff.AddAudit(d.now(), a.ID, "claimed", "")
+		eff.AddAudit(d.now(), a.ID, queue.AuditClaimed, "")
 		return nil
 	})
 }
@@ -90,7 +90,7 @@ func (d *Desk) Close(ctx context.Context, a Actor, ref inquiry.Reference) (*inqu
 		if err := q.Close(d.now()); err != nil {
 			return err
 		}
-		eff.AddAudit(d.now(), a.ID, "closed", "")
+		eff.AddAudit(d.now(), a.ID, queue.AuditClosed, "")
 		return nil
 	})
 }
@@ -113,7 +113,7 @@ func (d *Desk) Assign(ctx context.Context, a Actor, ref inquiry.Reference, agenc
 		if r := strings.TrimSpace(reason); r != "" {
 			detail += ": " + r
 		}
-		eff.AddAudit(d.now(), a.ID, "assigned", detail)
+		eff.AddAudit(d.now(), a.ID, queue.AuditAssigned, detail)
 		last := inquiry.Message{}
 		for _, m := range slices.Backward(q.Messages) {
 			if m.Direction == inquiry.In {
@@ -121,7 +121,7 @@ func (d *Desk) Assign(ctx context.Context, a Actor, ref inquiry.Reference, agenc
 				break
 			}
 		}
-		eff.Outbox = append(eff.Outbox, d.staffNotice(q, last, "card")...)
+		eff.Outbox = append(eff.Outbox, d.staffNotice(q, last, queue.KindCard)...)
 		return nil
 	})
 }
@@ -159,16 +159,16 @@ func (d *Desk) reply(ctx context.Context, a Actor, ref inquiry.Reference, text, 
 			return nil, err
 		}
 		msg.Direction = inquiry.Out
-		eff.AddAudit(now, a.ID, "replied", "")
+		eff.AddAudit(now, a.ID, queue.AuditReplied, "")
 		full := d.cfg.Text("reply", q.Language, map[string]string{"text": text, "agency": q.Agency, "reference": string(q.Reference)})
-		if o, ok := d.toPerson(q, full, "reply", nil); ok {
+		if o, ok := d.toPerson(q, full, queue.KindReply, nil); ok {
 			eff.Outbox = append(eff.Outbox, o)
 			if o.MessageID != "" {
 				eff.MessageIDs = append(eff.MessageIDs, o.MessageID)
 				q.Contact.Thread = appendThread(q.Contact.Thread, o.MessageID)
 			}
 		} else {
-			eff.AddAudit(now, "system", "not_delivered", "no delivery channel reaches this person (no Telegram chat, or no email address with SMTP configured); the reply is kept on the inquiry")
+			eff.AddAudit(now, "system", queue.AuditNotDelivered, "no delivery channel reaches this person (no Telegram chat, or no email address with SMTP configured); the reply is kept on the inquiry")
 		}
 		return eff, nil
 	})
@@ -195,7 +195,7 @@ func (d *Desk) erase(ctx context.Context, actor string, ref inquiry.Reference) (
 			eff.Conversation = &queue.Conversation{Channel: q.Contact.Channel, Address: q.Contact.Address, Clear: true}
 		}
 		q.Erase(d.now())
-		eff.AddAudit(d.now(), actor, "erased", "")
+		eff.AddAudit(d.now(), actor, queue.AuditErased, "")
 		return eff, d.blankCards(ctx, q.Reference, eff)
 	})
 }
@@ -218,7 +218,7 @@ func (d *Desk) blankCards(ctx context.Context, ref inquiry.Reference, eff *queue
 	}
 	for _, p := range posts {
 		eff.Outbox = append(eff.Outbox, queue.Outbound{
-			ID: queue.NewID(), Channel: inquiry.Telegram, Kind: "blank_card", Reference: ref,
+			ID: queue.NewID(), Channel: inquiry.Telegram, Kind: queue.KindBlankCard, Reference: ref,
 			To: p.Chat, Group: true, EditMessage: p.MessageID, Text: ErasedCard(ref), Created: d.now(),
 		})
 	}

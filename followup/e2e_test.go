@@ -32,7 +32,7 @@ func TestFollowUpLifeEndToEnd(t *testing.T) {
 	sent := func(kind string) []queue.Outbound {
 		var out []queue.Outbound
 		for _, o := range e.outbox(t) {
-			if o.Kind == kind && o.Reference == ref {
+			if string(o.Kind) == kind && o.Reference == ref {
 				out = append(out, o)
 			}
 		}

@@ -152,7 +152,7 @@ func (e *env) counts(t testing.TB) map[string]int {
 			t.Errorf("outbox entry id %s twice", o.ID)
 		}
 		ids[o.ID] = true
-		key := o.Kind + " " + string(o.Reference)
+		key := string(o.Kind) + " " + string(o.Reference)
 		if o.Kind == "digest" {
 			key = "digest " + o.Agency
 		}

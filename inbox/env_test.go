@@ -203,7 +203,7 @@ func (e *env) audit(ref inquiry.Reference) []queue.AuditEntry {
 
 func hasAudit(entries []queue.AuditEntry, action string) bool {
 	for _, a := range entries {
-		if a.Action == action {
+		if string(a.Action) == action {
 			return true
 		}
 	}

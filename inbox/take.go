@@ -246,9 +246,9 @@ func (t *Taker) automatic(ctx context.Context, m *Mail, received time.Time, staf
 			cands = append(cands, ref)
 		}
 	}
-	action, detail := "auto_reply", "an automatic answer (out of office or read receipt) arrived by email"
+	action, detail := queue.AuditAutoReply, "an automatic answer (out of office or read receipt) arrived by email"
 	if m.Kind == Bounce {
-		action, detail = "delivery_failed", "an email from the desk bounced"
+		action, detail = queue.AuditDeliveryFailed, "an email from the desk bounced"
 		if r := m.Report; r != nil && (r.Action != "" || r.Status != "") {
 			detail += fmt.Sprintf(" (action %s, status %s)", orDash(r.Action), orDash(r.Status))
 		}

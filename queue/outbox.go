@@ -17,7 +17,7 @@ import (
 type Outbound struct {
 	ID        string            `json:"id"`
 	Channel   inquiry.Channel   `json:"channel"`
-	Kind      string            `json:"kind"` // ack, safety, reply, card, checkin, reminder, ...
+	Kind      Kind              `json:"kind"` // see vocab.go
 	Reference inquiry.Reference `json:"reference,omitempty"`
 	// To is a Telegram chat id or an email address.
 	To      string `json:"to"`
@@ -141,7 +141,7 @@ func (s *Store) DeadLetter(ctx context.Context, o Outbound, reason string) error
 		return unavailable(err)
 	}
 	if o.Reference != "" {
-		e := AuditEntry{At: s.now(), Actor: "system", Action: "delivery_failed", Detail: o.Kind + ": " + reason}
+		e := AuditEntry{At: s.now(), Actor: "system", Action: AuditDeliveryFailed, Detail: string(o.Kind) + ": " + reason}
 		b, _ := json.Marshal(e)
 		_ = s.rdb.RPush(ctx, s.keys.Audit(o.Reference), b).Err()
 	}

@@ -84,10 +84,10 @@ func (d *Duplicate) Unwrap() error { return ErrDuplicate }
 
 // AuditEntry records who did what to an inquiry. Detail never holds message text.
 type AuditEntry struct {
-	At     time.Time `json:"at"`
-	Actor  string    `json:"actor"`
-	Action string    `json:"action"`
-	Detail string    `json:"detail,omitempty"`
+	At     time.Time   `json:"at"`
+	Actor  string      `json:"actor"`
+	Action AuditAction `json:"action"`
+	Detail string      `json:"detail,omitempty"`
 }
 
 // Effects are written in the same transaction as an inquiry change, so a
@@ -119,7 +119,7 @@ type Conversation struct {
 }
 
 // Audit adds an audit entry.
-func (e *Effects) AddAudit(at time.Time, actor, action, detail string) {
+func (e *Effects) AddAudit(at time.Time, actor string, action AuditAction, detail string) {
 	e.Audit = append(e.Audit, AuditEntry{At: at, Actor: actor, Action: action, Detail: detail})
 }
 

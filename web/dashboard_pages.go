@@ -284,7 +284,7 @@ func (d *Dashboard) showInquiry(w http.ResponseWriter, r *http.Request, p *page,
 		if e.Actor == "system" || e.Actor == "person" {
 			who = p.T("actor." + e.Actor)
 		}
-		v.Audit = append(v.Audit, auditItem{When: d.when(p, e.At), Who: who, What: p.Label("audit", e.Action), Detail: e.Detail})
+		v.Audit = append(v.Audit, auditItem{When: d.when(p, e.At), Who: who, What: p.Label("audit", string(e.Action)), Detail: e.Detail})
 	}
 	open := q.Status != inquiry.Closed
 	v.Yours = q.Status == inquiry.Claimed && q.Assignee == a.ID

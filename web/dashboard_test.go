@@ -321,7 +321,7 @@ func TestDashboardActions(t *testing.T) {
 	var got []string
 	for _, a := range trail {
 		if a.Actor != "system" {
-			got = append(got, a.Actor+":"+a.Action)
+			got = append(got, a.Actor+":"+string(a.Action))
 		}
 	}
 	want := []string{"amina:claimed", "amina:replied", "amina:assigned", "lead:closed"}
