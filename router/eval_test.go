@@ -208,7 +208,7 @@ func TestBlind(t *testing.T) {
 	floors := map[string]struct{ acc, recall, falseUrgent float64 }{
 		"testdata/blind9.jsonl":  {acc: 90, recall: 95, falseUrgent: 5},
 		"testdata/blind10.jsonl": {acc: 88, recall: 93, falseUrgent: 5},
-		"testdata/blind11.jsonl": {acc: 0, recall: 0, falseUrgent: 100},
+		"testdata/blind11.jsonl": {acc: 92, recall: 88, falseUrgent: 8},
 	}
 	for _, f := range blindFiles {
 		res := evaluate(r, readExamples(t, f), false)
@@ -265,9 +265,9 @@ func TestCrossLingual(t *testing.T) {
 		}
 		t.Logf("%s: %d/%d groups consistent (%.1f%%), %d/%d right in all four languages",
 			file, consistent, len(groups), pct(consistent, len(groups)), right, len(groups))
-		// Measured 78% and 84%, under the 90%: most differences are
+		// Measured 73–78%, under the 90%: most differences are
 		// urgency near the threshold in one language (README, Routing → limits).
-		if pct(consistent, len(groups)) < 0 {
+		if pct(consistent, len(groups)) < 70 {
 			t.Errorf("%s: only %d of %d groups consistent", file, consistent, len(groups))
 		}
 		var examples []example
