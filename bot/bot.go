@@ -14,6 +14,7 @@ import (
 	"github.com/unmigration-iraq/netdesk/config"
 	"github.com/unmigration-iraq/netdesk/desk"
 	"github.com/unmigration-iraq/netdesk/inquiry"
+	"github.com/unmigration-iraq/netdesk/internal/backoff"
 	"github.com/unmigration-iraq/netdesk/queue"
 )
 
@@ -134,7 +135,7 @@ func (b *Bot) once(ctx context.Context, id string, fn func() error) error {
 // Identify asks Telegram who the bot is, retrying until it answers (the
 // Bot API may be unreachable when serve starts: nothing waits for this).
 func (b *Bot) Identify(ctx context.Context) error {
-	wait := time.Second
+	wait := backoff.New(time.Second, 5*time.Minute)
 	for {
 		rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		me, err := b.api.GetMe(rctx)
@@ -150,19 +151,18 @@ func (b *Bot) Identify(ctx context.Context) error {
 		if IsUnauthorized(err) {
 			b.log.Error("telegram refused the bot token; check NETDESK_TELEGRAM_TOKEN", "err", err)
 		} else {
-			b.log.Warn("telegram not reachable yet, retrying", "err", err, "in", wait)
+			b.log.Warn("telegram not reachable yet, retrying", "err", err, "in", wait.Next())
 		}
-		if !sleep(ctx, wait) {
+		if !wait.Wait(ctx) {
 			return nil
 		}
-		wait = min(2*wait, 5*time.Minute)
 	}
 }
 
 // RegisterWebhook tells Telegram where to send updates, retrying until it
 // accepts.
 func (b *Bot) RegisterWebhook(ctx context.Context, url, secret string) error {
-	wait := time.Second
+	wait := backoff.New(time.Second, 5*time.Minute)
 	for {
 		rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		err := b.api.SetWebhook(rctx, url, secret)
@@ -174,22 +174,10 @@ func (b *Bot) RegisterWebhook(ctx context.Context, url, secret string) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		b.log.Warn("telegram webhook not set yet, retrying", "err", err, "in", wait)
-		if !sleep(ctx, wait) {
+		b.log.Warn("telegram webhook not set yet, retrying", "err", err, "in", wait.Next())
+		if !wait.Wait(ctx) {
 			return nil
 		}
-		wait = min(2*wait, 5*time.Minute)
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/unmigration-iraq/netdesk/internal/backoff"
 	"github.com/unmigration-iraq/netdesk/queue"
 )
 
@@ -84,7 +85,7 @@ func (p *Poller) poll(ctx context.Context) {
 		return
 	}
 	p.log.Info("polling Telegram for updates", "offset", offset)
-	wait := newBackoff(time.Second, time.Minute)
+	wait := backoff.New(time.Second, time.Minute)
 	failures := map[int]int{}
 	for ctx.Err() == nil {
 		rctx, cancel := context.WithTimeout(ctx, p.o.Timeout+15*time.Second)
@@ -100,21 +101,21 @@ func (p *Poller) poll(ctx context.Context) {
 				p.log.Warn("telegram answered 409 Conflict to getUpdates: a webhook is set for this bot (another deployment in webhook mode?) "+
 					"or a process outside netdesk's lease polls with the same token; netdesk does not delete a webhook it did not set. "+
 					"If this deployment should poll, call deleteWebhook or unset NETDESK_TELEGRAM_WEBHOOK_URL elsewhere",
-					"retry_in", wait.next())
+					"retry_in", wait.Next())
 			case IsUnauthorized(err):
-				p.log.Error("telegram refused the bot token; check NETDESK_TELEGRAM_TOKEN", "retry_in", wait.next())
+				p.log.Error("telegram refused the bot token; check NETDESK_TELEGRAM_TOKEN", "retry_in", wait.Next())
 			case errors.As(err, &thr):
-				wait.at(thr.RetryAfter)
+				wait.At(thr.RetryAfter)
 				p.log.Warn("telegram asked the poller to slow down", "retry_after", thr.RetryAfter)
 			default:
-				p.log.Warn("getUpdates failed, retrying", "err", err, "retry_in", wait.next())
+				p.log.Warn("getUpdates failed, retrying", "err", err, "retry_in", wait.Next())
 			}
-			if !wait.wait(ctx) {
+			if !wait.Wait(ctx) {
 				return
 			}
 			continue
 		}
-		wait.reset()
+		wait.Reset()
 		taken := offset
 		for _, u := range updates {
 			if u.UpdateID < taken {
@@ -142,14 +143,14 @@ func (p *Poller) poll(ctx context.Context) {
 		if taken != offset {
 			offset = taken
 			p.saveOffset(context.WithoutCancel(ctx), offset)
-		} else if len(updates) > 0 && !wait.wait(ctx) {
+		} else if len(updates) > 0 && !wait.Wait(ctx) {
 			return
 		}
 	}
 }
 
 func (p *Poller) loadOffset(ctx context.Context) (int, bool) {
-	wait := newBackoff(100*time.Millisecond, 5*time.Second)
+	wait := backoff.New(100*time.Millisecond, 5*time.Second)
 	for {
 		v, ok, err := p.o.Store.StateField(ctx, "telegram", offsetField)
 		if err == nil && !ok {
@@ -160,7 +161,7 @@ func (p *Poller) loadOffset(ctx context.Context) (int, bool) {
 			return n, true
 		}
 		p.log.Warn("telegram offset unreadable, retrying", "err", err)
-		if !wait.wait(ctx) {
+		if !wait.Wait(ctx) {
 			return 0, false
 		}
 	}
@@ -184,19 +185,4 @@ func (p *Poller) setAside(ctx context.Context, u tgbotapi.Update, cause error) e
 	}
 	p.log.Error("telegram update set aside as a dead letter after repeated failures", "update_id", u.UpdateID, "err", cause)
 	return nil
-}
-
-// backoff doubles a wait up to a ceiling.
-type backoff struct{ min, max, cur time.Duration }
-
-func newBackoff(min, max time.Duration) *backoff { return &backoff{min: min, max: max, cur: min} }
-
-func (b *backoff) next() time.Duration { return b.cur }
-func (b *backoff) reset()              { b.cur = b.min }
-func (b *backoff) at(d time.Duration)  { b.cur = max(d, b.min) }
-
-func (b *backoff) wait(ctx context.Context) bool {
-	ok := sleep(ctx, b.cur)
-	b.cur = min(2*b.cur, b.max)
-	return ok
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/unmigration-iraq/netdesk/config"
 	"github.com/unmigration-iraq/netdesk/desk"
 	"github.com/unmigration-iraq/netdesk/inquiry"
+	"github.com/unmigration-iraq/netdesk/internal/backoff"
 	"github.com/unmigration-iraq/netdesk/queue"
 )
 
@@ -176,7 +177,7 @@ func (s *Sender) dispatch(ctx context.Context) {
 	sem := make(chan struct{}, s.o.Workers)
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	backoff := time.Duration(0)
+	retry := backoff.New(100*time.Millisecond, 5*time.Second)
 	for {
 		select {
 		case sem <- struct{}{}:
@@ -190,11 +191,10 @@ func (s *Sender) dispatch(ctx context.Context) {
 				if ctx.Err() != nil {
 					return
 				}
-				backoff = min(max(2*backoff, 100*time.Millisecond), 5*time.Second)
-				s.log.Warn("send schedule unavailable, retrying", "err", err, "in", backoff)
-				wait = backoff
+				wait = retry.Step()
+				s.log.Warn("send schedule unavailable, retrying", "err", err, "in", wait)
 			} else {
-				backoff = 0
+				retry.Reset()
 				if wait < 0 || wait > idlePoll {
 					wait = idlePoll
 				}
@@ -212,7 +212,7 @@ func (s *Sender) dispatch(ctx context.Context) {
 			}
 			continue
 		}
-		backoff = 0
+		retry.Reset()
 		// The turn in the overall limit is taken here, for the chat just
 		// claimed: one process never holds more than one claimed chat
 		// waiting for a turn, so what is sent next is always the most

@@ -18,6 +18,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-sasl"
 
+	"github.com/unmigration-iraq/netdesk/internal/backoff"
 	"github.com/unmigration-iraq/netdesk/queue"
 )
 
@@ -174,7 +175,7 @@ func (l *Listener) count(f func(s *Stats)) {
 // failure (server gone, Redis unreachable, a silent connection). A batch
 // being handled when ctx ends is finished first.
 func (l *Listener) Run(ctx context.Context) error {
-	wait := l.o.BackoffMin
+	wait := backoff.New(l.o.BackoffMin, l.o.BackoffMax)
 	for ctx.Err() == nil {
 		started := time.Now()
 		err := l.session(ctx)
@@ -182,18 +183,13 @@ func (l *Listener) Run(ctx context.Context) error {
 			return nil
 		}
 		if time.Since(started) > 2*l.o.BackoffMax {
-			wait = l.o.BackoffMin // it ran well for a while: start over
+			wait.Reset() // it ran well for a while: start over
 		}
 		l.count(func(st *Stats) { st.Failures++ })
-		l.log.Warn("imap session ended, reconnecting", "err", err, "in", wait)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		l.log.Warn("imap session ended, reconnecting", "err", err, "in", wait.Next())
+		if !wait.Wait(ctx) {
 			return nil
-		case <-t.C:
 		}
-		wait = min(wait*2, l.o.BackoffMax)
 	}
 	return nil
 }

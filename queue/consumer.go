@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/unmigration-iraq/netdesk/internal/backoff"
 )
 
 // Handler processes one stream entry. A nil error acknowledges it; an error
@@ -86,19 +88,19 @@ func EnsureGroup(ctx context.Context, rdb redis.UniversalClient, stream, group s
 // finished first. Redis outages are waited out with backoff.
 func (c *Consumer) Run(ctx context.Context) error {
 	c.defaults()
-	backoff := newBackoff(100*time.Millisecond, 5*time.Second)
+	wait := backoff.New(100*time.Millisecond, 5*time.Second)
 	var lastReclaim time.Time
 	for ctx.Err() == nil {
 		if err := EnsureGroup(ctx, c.Client, c.Stream, c.Group); err != nil {
 			c.Log.Warn("stream group unavailable, retrying", "stream", c.Stream, "err", err)
-			backoff.wait(ctx)
+			wait.Wait(ctx)
 			continue
 		}
 		// Take over what dead consumers left, at start and then periodically.
 		if time.Since(lastReclaim) > c.MinIdle/2 {
 			if err := c.reclaim(ctx); err != nil {
 				c.Log.Warn("reclaim failed", "stream", c.Stream, "err", err)
-				backoff.wait(ctx)
+				wait.Wait(ctx)
 				continue
 			}
 			lastReclaim = time.Now()
@@ -108,7 +110,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 			Count: c.Count, Block: c.Block,
 		}).Result()
 		if errors.Is(err, redis.Nil) {
-			backoff.reset()
+			wait.Reset()
 			continue
 		}
 		if err != nil {
@@ -119,10 +121,10 @@ func (c *Consumer) Run(ctx context.Context) error {
 				continue // the stream was deleted; recreate the group
 			}
 			c.Log.Warn("stream read failed, retrying", "stream", c.Stream, "err", err)
-			backoff.wait(ctx)
+			wait.Wait(ctx)
 			continue
 		}
-		backoff.reset()
+		wait.Reset()
 		var done []string
 		for _, s := range streams {
 			for _, m := range s.Messages {
@@ -223,22 +225,4 @@ func (c *Consumer) deliveries(ctx context.Context, id string) int64 {
 		return 0
 	}
 	return p[0].RetryCount
-}
-
-type backoff struct {
-	min, max, cur time.Duration
-}
-
-func newBackoff(min, max time.Duration) *backoff { return &backoff{min: min, max: max, cur: min} }
-
-func (b *backoff) reset() { b.cur = b.min }
-
-func (b *backoff) wait(ctx context.Context) {
-	t := time.NewTimer(b.cur)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
-	b.cur = min(b.cur*2, b.max)
 }
