@@ -112,7 +112,7 @@ func TestSubmitRoutesAndStores(t *testing.T) {
 	h := newHarness(t)
 	h.startWorkers(t, 2)
 	ctx := context.Background()
-	rc, err := h.desk.Submit(ctx, desk.Submission{Text: "We need food baskets, my children are hungry", Contact: "Mona <mona@example.org>"}, "")
+	rc, _, err := h.desk.Submit(ctx, desk.Submission{Text: "We need food baskets, my children are hungry", Contact: "Mona <mona@example.org>"}, desk.Idempotency{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestSubmitRefusesBadInput(t *testing.T) {
 		{Text: ""}, {Text: "   \n\t"}, {Text: strings.Repeat("x", 20001)}, {Text: "hi", Language: "fr"},
 		{Text: "bad \xff utf8"}, {Text: "hi", Name: strings.Repeat("n", 201)},
 	} {
-		if _, err := h.desk.Submit(ctx, s, ""); err == nil {
+		if _, _, err := h.desk.Submit(ctx, s, desk.Idempotency{}); err == nil {
 			t.Errorf("accepted %q", truncate(s.Text))
 		}
 	}
@@ -298,7 +298,7 @@ func TestStaffScoping(t *testing.T) {
 	h := newHarness(t)
 	h.startWorkers(t, 1)
 	ctx := context.Background()
-	rc, err := h.desk.Submit(ctx, desk.Submission{Text: "I am a refugee and my registration expired, how do I renew it?"}, "")
+	rc, _, err := h.desk.Submit(ctx, desk.Submission{Text: "I am a refugee and my registration expired, how do I renew it?"}, desk.Idempotency{})
 	if err != nil || rc.Agency != "UNHCR" {
 		t.Fatalf("%+v %v", rc, err)
 	}

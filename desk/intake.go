@@ -57,8 +57,26 @@ func (d *Desk) CheckText(text string) (string, error) {
 
 // Submit takes a web intake message: it is routed, durably queued, and
 // answered with its reference once a router worker stored it. With an
-// idempotency key, the answer is stored with the queued message.
-func (d *Desk) Submit(ctx context.Context, s Submission, idemKey string) (Receipt, error) {
+// idempotency key, the answer is stored with the queued message, and a
+// retry of the same request gets it again (replayed true).
+func (d *Desk) Submit(ctx context.Context, s Submission, idem Idempotency) (r Receipt, replayed bool, err error) {
+	var key, hash string
+	if idem.Key != "" {
+		key, hash = idem.scoped(), bodyHash(s)
+		if r, replayed, err = d.replay(ctx, idem, hash); err != nil || replayed {
+			return r, replayed, err
+		}
+		defer func() {
+			if err != nil { // nothing was queued: the key is free for a retry
+				_ = d.store.Forget(context.WithoutCancel(ctx), IntakeScope, key)
+			}
+		}()
+	}
+	r, err = d.submit(ctx, s, key, hash)
+	return r, false, err
+}
+
+func (d *Desk) submit(ctx context.Context, s Submission, idemKey, hash string) (Receipt, error) {
 	text, err := d.CheckText(s.Text)
 	if err != nil {
 		return Receipt{}, err
@@ -88,7 +106,11 @@ func (d *Desk) Submit(ctx context.Context, s Submission, idemKey string) (Receip
 	}
 	ch := d.routed.add(ref)
 	defer d.routed.remove(ref)
-	if err := d.store.EnqueueAnswered(ctx, m, IntakeScope, idemKey, string(answer)); err != nil {
+	stored := string(answer)
+	if idemKey != "" {
+		stored = hash + " " + stored
+	}
+	if err := d.store.EnqueueAnswered(ctx, m, IntakeScope, idemKey, stored); err != nil {
 		return Receipt{}, err
 	}
 	d.routed.wait(ctx, ch, func() bool {

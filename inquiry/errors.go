@@ -16,6 +16,7 @@ const (
 	ETOOLARGE     = "too_large"
 	ERATELIMIT    = "rate_limited"
 	EUNAVAILABLE  = "unavailable"
+	EMISMATCH     = "idempotency_mismatch" // an Idempotency-Key reused for another request
 	EINTERNAL     = "internal"
 )
 

@@ -148,7 +148,7 @@ func newDashEnvWith(t testing.TB, o envSetup) *dashEnv {
 // submit files a web inquiry and returns its reference once routed.
 func (e *dashEnv) submit(t testing.TB, s desk.Submission) inquiry.Reference {
 	t.Helper()
-	rc, err := e.desk.Submit(context.Background(), s, "")
+	rc, _, err := e.desk.Submit(context.Background(), s, desk.Idempotency{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ var statusOf = map[string]int{
 	inquiry.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	inquiry.ERATELIMIT:    http.StatusTooManyRequests,
 	inquiry.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	inquiry.EMISMATCH:     http.StatusUnprocessableEntity,
 	inquiry.EINTERNAL:     http.StatusInternalServerError,
 }
 

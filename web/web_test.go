@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -366,5 +367,48 @@ func TestKurmanjiInquiry(t *testing.T) {
 	bad := e.do(t, "POST", "/api/v1/inquiries", "", `{"text":"Silav","language":"ku"}`)
 	if bad.status != 400 || !strings.Contains(bad.raw, "en, ar, ckb, kmr") {
 		t.Errorf("unknown language: %d %s", bad.status, bad.raw)
+	}
+}
+
+// An Idempotency-Key is the caller's and is bound to its body (issue 10,
+// finding 2): a report sent under a key someone else used first is a new
+// inquiry, not the other person's answer; the same key with another text
+// is refused with 422 and stores nothing; nothing answered 201 is lost.
+func TestIdempotencyKeyScopedAndBound(t *testing.T) {
+	e := newEnv(t, nil)
+	first := `{"text":"Where can I renew my residency permit?"}`
+	a := e.do(t, "POST", "/api/v1/inquiries", "", first, "Idempotency-Key", "shared-key")
+	if a.status != 201 {
+		t.Fatalf("first: %d %s", a.status, a.raw)
+	}
+	// The same key, another report, from the same client: 422, nothing stored.
+	b := e.do(t, "POST", "/api/v1/inquiries", "", `{"text":"My sister is held by her employer in Erbil"}`, "Idempotency-Key", "shared-key")
+	if b.status != 422 || !strings.Contains(b.raw, `"idempotency_mismatch"`) || strings.Contains(b.raw, a.body["reference"].(string)) {
+		t.Fatalf("same key, other body: %d %s", b.status, b.raw)
+	}
+	// The same key from another client address: its own inquiry.
+	other := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{
+		LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")},
+	}).DialContext}}
+	req, _ := http.NewRequest("POST", e.url+"/api/v1/inquiries", strings.NewReader(`{"text":"My sister is held by her employer in Erbil"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", "shared-key")
+	res, err := other.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var c map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&c)
+	if res.StatusCode != 201 || c["reference"] == nil || c["reference"] == a.body["reference"] {
+		t.Fatalf("another client's report under the same key: %d %v (first was %v)", res.StatusCode, c, a.body["reference"])
+	}
+	// The first client's retry still gets its own answer.
+	if r := e.do(t, "POST", "/api/v1/inquiries", "", first, "Idempotency-Key", "shared-key"); r.status != 201 || r.body["reference"] != a.body["reference"] ||
+		r.header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("retry: %d %s", r.status, r.raw)
+	}
+	if all, _ := e.store.Since(context.Background(), time.Time{}); len(all) != 2 {
+		t.Errorf("%d inquiries stored, want 2 (the first report and the other client's)", len(all))
 	}
 }
