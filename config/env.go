@@ -34,6 +34,8 @@ type Env struct {
 	MailOAuth2 OAuth2
 
 	LogLevel string
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
 	// AllowInsecure lets IMAP/SMTP without TLS talk to a non-loopback host.
 	AllowInsecure bool
 }
@@ -78,6 +80,7 @@ func loadEnv(getenv func(string) string) (Env, Problems) {
 		ConfigPath:            get("NETDESK_CONFIG", ""),
 		RedisURL:              get("NETDESK_REDIS_URL", ""),
 		RedisPrefix:           get("NETDESK_REDIS_PREFIX", "netdesk"),
+		MetricsToken:          getenv("NETDESK_METRICS_TOKEN"),
 		HTTPAddr:              get("NETDESK_HTTP_ADDR", "127.0.0.1:8080"),
 		TelegramToken:         get("NETDESK_TELEGRAM_TOKEN", ""),
 		TelegramAPI:           strings.TrimRight(get("NETDESK_TELEGRAM_API", "https://api.telegram.org"), "/"),

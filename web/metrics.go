@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/unmigration-iraq/netdesk/config"
+	"github.com/unmigration-iraq/netdesk/inquiry"
 	"github.com/unmigration-iraq/netdesk/queue"
 )
 
@@ -19,10 +22,12 @@ import (
 type metrics struct {
 	requests *prometheus.HistogramVec
 	routed   prometheus.Histogram
+	log      *slog.Logger
 }
 
-func newMetrics(reg *prometheus.Registry, store *queue.Store, cfg *config.Config) *metrics {
+func newMetrics(reg *prometheus.Registry, store *queue.Store, cfg *config.Config, log *slog.Logger) *metrics {
 	m := &metrics{
+		log: log,
 		requests: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "netdesk_http_request_duration_seconds", Help: "HTTP request latency by route and status.",
 			Buckets: []float64{.001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 5},
@@ -32,7 +37,13 @@ func newMetrics(reg *prometheus.Registry, store *queue.Store, cfg *config.Config
 			Buckets: []float64{.001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 5},
 		}),
 	}
-	reg.MustRegister(m.requests, m.routed, &storeCollector{store: store, cfg: cfg})
+	sensitive := map[string]bool{}
+	for _, t := range cfg.Topics {
+		if t.Sensitive {
+			sensitive[t.ID] = true
+		}
+	}
+	reg.MustRegister(m.requests, m.routed, &storeCollector{store: store, cfg: cfg, sensitive: sensitive})
 	return m
 }
 
@@ -40,8 +51,22 @@ func (m *metrics) observe(route string, code int, d time.Duration) {
 	m.requests.WithLabelValues(route, strconv.Itoa(code)).Observe(d.Seconds())
 }
 
-func (m *metrics) handler(reg *prometheus.Registry) http.Handler {
-	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+// handler serves the metrics; with a token set (NETDESK_METRICS_TOKEN),
+// only to a scraper that presents it.
+func (m *metrics) handler(reg *prometheus.Registry, token string) http.Handler {
+	h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	if token == "" {
+		return h
+	}
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			writeError(w, r, m.log, inquiry.Errorf(inquiry.EUNAUTHORIZED, "metrics need the metrics token"))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 var (
@@ -56,8 +81,9 @@ var (
 )
 
 type storeCollector struct {
-	store *queue.Store
-	cfg   *config.Config
+	store     *queue.Store
+	cfg       *config.Config
+	sensitive map[string]bool // topic ids never shown as a label
 }
 
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -75,9 +101,15 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, 1)
+	// Trafficking and gender-based violence are summed as topic
+	// "sensitive": a public scrape must not tell anyone how many such
+	// reports came in this hour.
+	var sensitive int64
 	for k, v := range counters {
 		dim, val, ok := strings.Cut(k, ":")
 		switch {
+		case ok && dim == "topic" && c.sensitive[val]:
+			sensitive += v
 		case ok && (dim == "channel" || dim == "topic" || dim == "agency"):
 			ch <- prometheus.MustNewConstMetric(inquiriesDesc, prometheus.CounterValue, float64(v), dim, val)
 		case ok && dim == "delivery_failed":
@@ -90,6 +122,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(throttledDesc, prometheus.CounterValue, float64(v))
 		}
 	}
+	ch <- prometheus.MustNewConstMetric(inquiriesDesc, prometheus.CounterValue, float64(sensitive), "topic", "sensitive")
 	ids := make([]string, len(c.cfg.Agencies))
 	for i, a := range c.cfg.Agencies {
 		ids[i] = a.ID

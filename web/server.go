@@ -71,7 +71,7 @@ func New(o Options) *Server {
 		desk: o.Desk, store: o.Desk.Store(), cfg: o.Desk.Config(), tokens: newTokens(o.Desk.Config().Staff),
 		log: o.Log.With("comp", "web"), webhook: o.Webhook, dashboard: o.Dashboard, mux: http.NewServeMux(),
 	}
-	s.metrics = newMetrics(o.Registry, s.store, s.cfg)
+	s.metrics = newMetrics(o.Registry, s.store, s.cfg, s.log)
 	s.routes(o.Registry)
 	return s
 }
@@ -85,7 +85,7 @@ type staffHandler func(w http.ResponseWriter, r *http.Request, a desk.Actor) err
 func (s *Server) routes(reg *prometheus.Registry) {
 	m := s.mux
 	m.HandleFunc("GET /healthz", s.healthz)
-	m.Handle("GET /metrics", s.metrics.handler(reg))
+	m.Handle("GET /metrics", s.metrics.handler(reg, s.cfg.Env.MetricsToken))
 	m.Handle("POST /api/v1/inquiries", s.api("intake", s.intake))
 	m.Handle("GET /api/v1/queue", s.staff("queue", s.queue))
 	m.Handle("GET /api/v1/stats", s.staff("stats", s.stats))

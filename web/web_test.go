@@ -412,3 +412,41 @@ func TestIdempotencyKeyScopedAndBound(t *testing.T) {
 		t.Errorf("%d inquiries stored, want 2 (the first report and the other client's)", len(all))
 	}
 }
+
+// /metrics tells nobody how many trafficking or gender-based violence
+// reports came in (issue 10, finding 7): sensitive topics are summed as
+// topic="sensitive"; with NETDESK_METRICS_TOKEN set, a scrape needs it.
+func TestMetricsHideSensitiveTopics(t *testing.T) {
+	e := newEnv(t, func(c *config.Config) { c.Env.MetricsToken = "scrape-secret" })
+	e.submit(t, "The employer confiscated my passport and forces me to work for nothing")
+	e.submit(t, "We did not receive the food basket this month")
+	if r := e.do(t, "GET", "/metrics", "", ""); r.status != 401 || strings.Contains(r.raw, "netdesk_") {
+		t.Fatalf("metrics without the token: %d %s", r.status, r.raw)
+	}
+	if r := e.do(t, "GET", "/metrics", "wrong", ""); r.status != 401 {
+		t.Fatalf("metrics with a wrong token: %d", r.status)
+	}
+	r := e.do(t, "GET", "/metrics", "scrape-secret", "")
+	if r.status != 200 {
+		t.Fatalf("metrics with the token: %d", r.status)
+	}
+	for _, leak := range []string{`value="trafficking"`, `value="gbv_health"`} {
+		if strings.Contains(r.raw, leak) {
+			t.Errorf("metrics show %s", leak)
+		}
+	}
+	if !strings.Contains(r.raw, `netdesk_inquiries_total{dimension="topic",value="sensitive"} 1`) ||
+		!strings.Contains(r.raw, `netdesk_inquiries_total{dimension="topic",value="food"} 1`) {
+		t.Errorf("topic counts: %s", grepLines(r.raw, "netdesk_inquiries_total"))
+	}
+}
+
+func grepLines(s, substr string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, substr) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
