@@ -412,6 +412,17 @@ func (s *Sender) sendOne(ctx context.Context, e *entry, st sendState) (time.Dura
 		s.dead(ctx, e, "empty text")
 		return 0, []*entry{e}
 	}
+	if o.ToPerson() && !isGroup(o) {
+		erased, err := s.store.Erased(ctx, o.Reference)
+		if err != nil {
+			return time.Second, nil
+		}
+		if erased { // queued before an erasure: the person asked for nothing more
+			s.log.Info("message to an erased inquiry's person dropped", "id", o.ID, "ref", o.Reference, "kind", o.Kind)
+			s.markSent(ctx, e)
+			return 0, []*entry{e}
+		}
+	}
 	if st.state == "sending" {
 		s.inDoubt(ctx, e)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/unmigration-iraq/netdesk/bot/bottest"
 	"github.com/unmigration-iraq/netdesk/config"
+	"github.com/unmigration-iraq/netdesk/desk"
 	"github.com/unmigration-iraq/netdesk/inquiry"
 	"github.com/unmigration-iraq/netdesk/queue"
 )
@@ -390,5 +391,35 @@ func TestSendersShareTheLimits(t *testing.T) {
 	e.fake.Wait(t, 20*time.Second, "44 messages", func(sent []bottest.Sent) bool { return len(sent) == 44 })
 	if n := e.fake.Throttled(); n != 0 {
 		t.Errorf("%d 429s with two senders", n)
+	}
+}
+
+// A message to a person queued before their inquiry was erased is dropped,
+// not sent (issue 10, finding 3): the sender checks right before sending.
+func TestErasureStopsQueuedTelegramMessages(t *testing.T) {
+	e := newEnv(t, envOptions{webhook: true})
+	ctx := context.Background()
+	rc, _, err := e.desk.Submit(ctx, desk.Submission{Text: "We did not receive the food basket this month"}, desk.Idempotency{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := config.Staff{ID: "root", Agency: "SECRETARIAT", Role: config.RoleAdmin}
+	if err := e.desk.Erase(ctx, admin, rc.Reference); err != nil {
+		t.Fatal(err)
+	}
+	send(t, e,
+		queue.Outbound{ID: "after-erase", To: "46001", Reference: rc.Reference, Text: "send your ID and address to this number"},
+		queue.Outbound{ID: "control", To: "46001", Text: "an unrelated notice", Kind: queue.KindNotice, Created: time.Now().Add(time.Millisecond)},
+	)
+	e.fake.Wait(t, 15*time.Second, "the control message", func(sent []bottest.Sent) bool {
+		return slices.ContainsFunc(sent, func(s bottest.Sent) bool { return s.Text == "an unrelated notice" })
+	})
+	for _, s := range e.fake.Sent() {
+		if strings.Contains(s.Text, "ID and address") {
+			t.Fatal("a message queued for an erased inquiry reached the person")
+		}
+	}
+	if done, _ := e.store.WasSent(ctx, "after-erase"); !done {
+		t.Error("the dropped entry is not settled: it would be tried again")
 	}
 }

@@ -165,6 +165,17 @@ func (s *Sender) Handle(ctx context.Context, _ string, values map[string]any) er
 	if sent {
 		return nil // sent before a crash; not again
 	}
+	if o.ToPerson() {
+		erased, err := s.o.Store.Erased(ctx, o.Reference)
+		if err != nil {
+			return err
+		}
+		if erased {
+			s.log.Info("mail to an erased inquiry's person dropped", "id", o.ID, "ref", o.Reference, "kind", o.Kind)
+			_, err := s.o.Store.MarkSent(ctx, o.ID)
+			return err
+		}
+	}
 	if err := s.prepare(ctx, &o); err != nil {
 		return err
 	}

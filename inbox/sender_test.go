@@ -11,6 +11,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/unmigration-iraq/netdesk/config"
 	"github.com/unmigration-iraq/netdesk/inbox"
 	"github.com/unmigration-iraq/netdesk/inquiry"
 	"github.com/unmigration-iraq/netdesk/internal/testlog"
@@ -212,4 +213,58 @@ func TestSenderModes(t *testing.T) {
 			t.Error("a login failure must be retried, not dead-lettered")
 		}
 	})
+}
+
+// A reply waiting for a retry when the inquiry is erased is never sent
+// (issue 10, finding 3): the sender checks right before sending to a
+// person, and drops what an erasure overtook.
+func TestErasureStopsQueuedMail(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.imap.deliver(t, "INBOX", mail{from: "refugee@example.org", subject: "registration", messageID: "<erase1@example.org>",
+		body: "I am a refugee and need help with my registration at the camp.\n"}.raw())
+	e.settled(1)
+	q := e.byContact("refugee@example.org")[0]
+	e.mailsTo("refugee@example.org", 1) // the ack
+	e.smtp.mu.Lock()
+	e.smtp.tempFail = 1000 // every further DATA: 451, retried
+	e.smtp.mu.Unlock()
+	ctx := context.Background()
+	_, reply, err := e.desk.Reply(ctx, amina, q.Reference, "Please send your ID card and home address to this number.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := e.store.Outboxed(ctx, inquiry.Email)
+	var id string
+	for _, o := range out {
+		if o.Kind == queue.KindReply && o.Reference == q.Reference {
+			id = o.ID
+		}
+	}
+	if id == "" {
+		t.Fatalf("no reply queued (%v)", reply)
+	}
+	waitFor(t, 10*time.Second, "a failed attempt", func() bool {
+		e.smtp.mu.Lock()
+		defer e.smtp.mu.Unlock()
+		return e.smtp.tempFail < 1000
+	})
+	admin := config.Staff{ID: "root", Agency: "SECRETARIAT", Role: config.RoleAdmin}
+	if err := e.desk.Erase(ctx, admin, q.Reference); err != nil {
+		t.Fatal(err)
+	}
+	e.smtp.mu.Lock()
+	e.smtp.tempFail = 0 // the server would accept it now
+	e.smtp.mu.Unlock()
+	waitFor(t, 10*time.Second, "the queued reply settled", func() bool {
+		sent, _ := e.store.WasSent(ctx, id)
+		return sent
+	})
+	if got := len(e.smtp.to("refugee@example.org")); got != 1 {
+		t.Errorf("%d mails reached the person, want only the ack from before the erasure", got)
+	}
+	for _, m := range e.smtp.received() {
+		if strings.Contains(string(m.Data), "home address") {
+			t.Error("the erased inquiry's reply was delivered")
+		}
+	}
 }

@@ -162,6 +162,26 @@ func (s *Store) load(ctx context.Context, c redis.Cmdable, ref inquiry.Reference
 	return q, nil
 }
 
+// Erased reports whether ref's personal data was erased. Senders ask it
+// right before they send to a person, so a reply or check-in queued (or
+// waiting for a retry) before an erasure is dropped, never delivered.
+func (s *Store) Erased(ctx context.Context, ref inquiry.Reference) (bool, error) {
+	doc, err := s.rdb.HGet(ctx, s.keys.Inquiry(ref), fieldDoc).Result()
+	if errors.Is(err, redis.Nil) {
+		return false, nil
+	}
+	if err != nil {
+		return false, unavailable(err)
+	}
+	var d struct {
+		Erased bool `json:"erased"`
+	}
+	if err := json.Unmarshal([]byte(doc), &d); err != nil {
+		return false, fmt.Errorf("erased %s: %w", ref, err)
+	}
+	return d.Erased, nil
+}
+
 func decodeRecord(ref inquiry.Reference, h map[string]string) (*inquiry.Inquiry, error) {
 	if len(h) == 0 || h[fieldDoc] == "" {
 		return nil, inquiry.Errorf(inquiry.ENOTFOUND, "no inquiry %s", ref)

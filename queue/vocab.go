@@ -37,6 +37,13 @@ const (
 	KindUndecodable    Kind = "undecodable" // an outbox entry that could not be read: dead-lettered
 )
 
+// ToPerson reports whether an entry of kind k carries the desk's words about
+// an inquiry to its person (what an erasure must stop): everything to a
+// person but the bot's own notices and edits of its own messages.
+func (o Outbound) ToPerson() bool {
+	return o.Reference != "" && o.Agency == "" && !o.Group && o.Kind != KindNotice && o.Kind != KindEdit
+}
+
 // IsCard reports whether k is a staff card about an inquiry (combined
 // when a group is behind, blanked on erasure).
 func (k Kind) IsCard() bool { return k == KindCard || k == KindFollowupCard }
