@@ -44,11 +44,25 @@ func (d *Desk) Get(ctx context.Context, a Actor, ref inquiry.Reference) (*inquir
 }
 
 // AuditTrail returns the audit entries of an inquiry the actor may see.
+// Reading a sensitive inquiry's trail is itself recorded.
 func (d *Desk) AuditTrail(ctx context.Context, a Actor, ref inquiry.Reference) ([]queue.AuditEntry, error) {
-	if _, err := d.visible(ctx, a, ref); err != nil {
+	q, err := d.visible(ctx, a, ref)
+	if err != nil {
 		return nil, err
 	}
-	return d.store.AuditTrail(ctx, ref)
+	trail, err := d.store.AuditTrail(ctx, ref)
+	if err == nil && q.Sensitive {
+		_ = d.store.Audit(ctx, ref, queue.AuditEntry{At: d.now(), Actor: a.ID, Action: queue.AuditViewedAudit})
+	}
+	return trail, err
+}
+
+// Viewed records that the actor was shown a sensitive inquiry in full by
+// an answer other than Get (a claim, close or assign answers with it).
+func (d *Desk) Viewed(ctx context.Context, a Actor, q *inquiry.Inquiry) {
+	if q != nil && q.Sensitive {
+		_ = d.store.Audit(ctx, q.Reference, queue.AuditEntry{At: d.now(), Actor: a.ID, Action: queue.AuditViewed})
+	}
 }
 
 func (d *Desk) visible(ctx context.Context, a Actor, ref inquiry.Reference) (*inquiry.Inquiry, error) {

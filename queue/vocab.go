@@ -60,6 +60,7 @@ const (
 	AuditUrgent            AuditAction = "urgent"
 	AuditSensitive         AuditAction = "sensitive"
 	AuditDanger            AuditAction = "danger"
+	AuditViewedAudit       AuditAction = "viewed_audit"
 	AuditViewed            AuditAction = "viewed"
 	AuditClaimed           AuditAction = "claimed"
 	AuditClosed            AuditAction = "closed"

@@ -125,6 +125,7 @@ func (s *Server) action(w http.ResponseWriter, r *http.Request, a desk.Actor, fn
 	if err != nil {
 		return err
 	}
+	s.desk.Viewed(r.Context(), a, q)
 	writeJSON(w, http.StatusOK, s.view(q))
 	return nil
 }
@@ -150,6 +151,7 @@ func (s *Server) assign(w http.ResponseWriter, r *http.Request, a desk.Actor) er
 	if err != nil {
 		return err
 	}
+	s.desk.Viewed(r.Context(), a, q)
 	writeJSON(w, http.StatusOK, s.view(q))
 	return nil
 }

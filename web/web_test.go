@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/unmigration-iraq/netdesk/config"
+	"github.com/unmigration-iraq/netdesk/inquiry"
 	"github.com/unmigration-iraq/netdesk/desk"
 	"github.com/unmigration-iraq/netdesk/internal/redistest"
 	"github.com/unmigration-iraq/netdesk/internal/routertest"
@@ -449,4 +450,30 @@ func grepLines(s, substr string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// Every read of a sensitive inquiry is audited (issue 10, finding 10): a
+// claim or close answers with the full inquiry, and reading its audit trail
+// is a read too.
+func TestSensitiveReadsAreAudited(t *testing.T) {
+	e := newEnv(t, nil)
+	ref := e.submit(t, "The employer confiscated my passport and forces me to work for nothing")
+	if r := e.do(t, "POST", "/api/v1/inquiries/"+ref+"/claim", tokCoord, ""); r.status != 200 || !strings.Contains(r.raw, "confiscated") {
+		t.Fatalf("claim: %d %s", r.status, r.raw)
+	}
+	if r := e.do(t, "GET", "/api/v1/inquiries/"+ref+"/audit", tokAdmin, ""); r.status != 200 {
+		t.Fatalf("audit: %d %s", r.status, r.raw)
+	}
+	trail, err := e.store.AuditTrail(context.Background(), inquiry.Reference(ref))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range trail {
+		got = append(got, a.Actor+":"+string(a.Action))
+	}
+	all := strings.Join(got, " ")
+	if !strings.Contains(all, "lead:viewed") || !strings.Contains(all, "root:viewed_audit") {
+		t.Errorf("audit trail %v: the claim's answer and the audit read are not recorded", got)
+	}
 }
