@@ -16,8 +16,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/unmigration-iraq/netdesk/config"
-	"github.com/unmigration-iraq/netdesk/inquiry"
 	"github.com/unmigration-iraq/netdesk/desk"
+	"github.com/unmigration-iraq/netdesk/inquiry"
 	"github.com/unmigration-iraq/netdesk/internal/redistest"
 	"github.com/unmigration-iraq/netdesk/internal/routertest"
 	"github.com/unmigration-iraq/netdesk/queue"
