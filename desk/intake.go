@@ -233,9 +233,12 @@ func (d *Desk) conversationFor(ctx context.Context, m *queue.Inbound) (q *inquir
 }
 
 func (d *Desk) message(m *queue.Inbound) inquiry.Message {
-	author := m.Name
+	author := inquiry.CleanLine(m.Name)
 	if author == "" {
 		author = "person"
+	}
+	for i := range m.Attachments {
+		m.Attachments[i].Name = inquiry.CleanLine(m.Attachments[i].Name)
 	}
 	msg := inquiry.Message{
 		ID: queue.NewID(), Direction: inquiry.In, Channel: m.Channel, Author: author,
@@ -259,7 +262,7 @@ func (d *Desk) create(ctx context.Context, m *queue.Inbound, dec router.Decision
 		Urgent: dec.Urgent, Sensitive: dec.Sensitive, Language: d.language(dec.Language),
 		Subject: subjectOf(m), CreatedAt: m.At, UpdatedAt: m.At, OpenedAt: m.At,
 		Matched: dec.Matched, LinkedFrom: linked,
-		Contact: inquiry.Contact{Channel: m.Channel, Address: m.Address, Name: m.Name},
+		Contact: inquiry.Contact{Channel: m.Channel, Address: m.Address, Name: inquiry.CleanLine(m.Name)},
 	}
 	if m.MessageID != "" {
 		q.Contact.Thread = append(append([]string{}, m.Thread...), m.MessageID)
@@ -330,10 +333,7 @@ func (d *Desk) append(ctx context.Context, ref inquiry.Reference, m *queue.Inbou
 }
 
 func subjectOf(m *queue.Inbound) string {
-	if m.Subject != "" {
-		return truncate(m.Subject, 200)
-	}
-	return ""
+	return truncate(inquiry.CleanLine(m.Subject), 200)
 }
 
 func appendThread(thread []string, id string) []string {

@@ -4,6 +4,7 @@ package inquiry
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -192,4 +193,23 @@ func (q *Inquiry) MarkSensitive(lead string) (changed bool, added string) {
 		return true, lead
 	}
 	return changed, ""
+}
+
+// CleanLine makes a one-line label safe to show (a name, a subject, a file
+// name): bidirectional overrides and isolates (U+202A–U+202E,
+// U+2066–U+2069), which can make "invoice\u202Efdp.exe" read as
+// "invoiceexe.pdf", and control characters are removed; tabs and line
+// breaks become spaces.
+func CleanLine(s string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			return ' '
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			return -1
+		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+			return -1
+		}
+		return r
+	}, s))
 }

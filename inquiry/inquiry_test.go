@@ -146,3 +146,21 @@ func TestInsertKeepsThePersonsOrder(t *testing.T) {
 		}
 	}
 }
+
+// Hostile labels: bidi overrides and control characters are removed, line
+// breaks become spaces (issue 10, finding 11).
+func TestCleanLine(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"invoice\u202Efdp.exe", "invoicefdp.exe"},
+		{"\u2066Amina\u2069 Hassan", "Amina Hassan"},
+		{"Re: help\r\nBcc: evil@example.org", "Re: help  Bcc: evil@example.org"},
+		{"bell\x07 and null\x00 and del\x7f", "bell and null and del"},
+		{"c1\u0085control", "c1control"},
+		{"  سارة \u202Bأحمد\u202C ", "سارة أحمد"},
+		{"plain name", "plain name"},
+	} {
+		if got := CleanLine(tc.in); got != tc.want {
+			t.Errorf("CleanLine(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

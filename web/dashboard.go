@@ -177,6 +177,9 @@ func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	h.Set("Cross-Origin-Resource-Policy", "same-origin")
 	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+	if strings.HasPrefix(strings.ToLower(d.cfg.Network.DashboardURL), "https://") {
+		h.Set("Strict-Transport-Security", "max-age=31536000") // browsers never try it over plain HTTP
+	}
 	if !strings.HasPrefix(r.URL.Path, "/static/") {
 		h.Set("Cache-Control", "no-store")
 	}

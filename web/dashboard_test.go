@@ -649,3 +649,18 @@ func TestHashPasswordSignsIn(t *testing.T) {
 		t.Errorf("stats: %d", a.status)
 	}
 }
+
+// HSTS when the dashboard's public address is https, never on plain HTTP
+// deployments (a loopback desk) where it would lock browsers out.
+func TestDashboardHSTS(t *testing.T) {
+	for _, tc := range []struct {
+		url  string
+		hsts bool
+	}{{"https://desk.network.example", true}, {"", false}, {"http://127.0.0.1:8080", false}} {
+		e := newDashEnv(t, nil, func(c *config.Config) { c.Network.DashboardURL = tc.url })
+		got := e.client(t).get("/login").header.Get("Strict-Transport-Security")
+		if (got != "") != tc.hsts {
+			t.Errorf("dashboard at %q: Strict-Transport-Security %q", tc.url, got)
+		}
+	}
+}
