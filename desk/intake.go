@@ -201,6 +201,9 @@ func (d *Desk) conversationFor(ctx context.Context, m *queue.Inbound) (q *inquir
 			seen = ref
 		}
 	case inquiry.Email:
+		if m.LooseFrom {
+			return nil, "", nil // a sender nobody can be sure of joins nothing
+		}
 		if ref, ok := inquiry.FindReference(m.Subject); ok {
 			candidates = append(candidates, ref)
 		}

@@ -77,6 +77,11 @@ const (
 type Mail struct {
 	// From is the lower-case bare address of the sender ("" if unreadable).
 	From string
+	// FromStrict is set when From was read from a well-formed header with
+	// one address. A loosely read sender ("sam@iom.example <mallory@evil>",
+	// a broken header) may open an inquiry but never speaks as staff nor
+	// joins an existing inquiry.
+	FromStrict bool
 	// Name is the sender's display name.
 	Name string
 	// ReplyTo is recorded but not used as the contact (see the README, "Email").
@@ -282,8 +287,8 @@ func readHeaders(m *Mail, h textproto.Header) {
 	if strings.TrimSpace(from) == "" {
 		from = h.Get("Sender")
 	}
-	m.From, m.Name = parseAddress(from)
-	m.ReplyTo, _ = parseAddress(h.Get("Reply-To"))
+	m.From, m.Name, m.FromStrict = parseAddress(from)
+	m.ReplyTo, _, _ = parseAddress(h.Get("Reply-To"))
 	if ids := ParseMessageIDs(h.Get("Message-Id")); len(ids) > 0 {
 		m.MessageID = ids[0]
 	}
@@ -305,16 +310,17 @@ var addressParser = &mail.AddressParser{WordDecoder: wordDecoder}
 var looseAddress = regexp.MustCompile(`[^\s<>"'(),;:\[\]]+@[^\s<>"'(),;:\[\]]+`)
 
 // parseAddress returns the lower-case bare address and display name of
-// the first address in v.
-func parseAddress(v string) (addr, name string) {
+// the first address in v, and whether v was a well-formed header with just
+// that one address (strict).
+func parseAddress(v string) (addr, name string, strict bool) {
 	if strings.TrimSpace(v) == "" {
-		return "", ""
+		return "", "", false
 	}
 	if !utf8.ValidString(v) {
 		v = decodeBytes([]byte(v), "")
 	}
 	if list, err := addressParser.ParseList(v); err == nil && len(list) > 0 {
-		addr, name = list[0].Address, list[0].Name
+		addr, name, strict = list[0].Address, list[0].Name, len(list) == 1
 	} else {
 		addr = looseAddress.FindString(v)
 		if i := strings.IndexByte(v, '<'); i > 0 {
@@ -323,10 +329,10 @@ func parseAddress(v string) (addr, name string) {
 	}
 	addr = strings.ToLower(strings.TrimSpace(addr))
 	if len(addr) > 254 || strings.Count(addr, "@") != 1 || strings.IndexFunc(addr, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
-		addr = ""
+		addr, strict = "", false
 	}
 	name = truncateRunes(headerText(name), 200)
-	return addr, name
+	return addr, name, strict
 }
 
 // walker visits the MIME tree, collecting text and attachments.

@@ -219,7 +219,7 @@ func (s *Sender) prepare(ctx context.Context, o *queue.Outbound) error {
 		}
 	}
 	if o.Agency != "" && o.Reference != "" {
-		if err := s.o.Store.RememberStaffMail(ctx, o.MessageID, o.Reference, staffMailTTL); err != nil {
+		if err := s.o.Store.RememberStaffMail(ctx, o.MessageID, o.Reference, o.Agency, staffMailTTL); err != nil {
 			return err
 		}
 	}

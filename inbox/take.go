@@ -70,7 +70,7 @@ func transient(err error) bool {
 
 func (t *Taker) take(ctx context.Context, m *Mail, received time.Time) (Outcome, error) {
 	ids := m.Thread()
-	staffRef, err := t.staffThread(ctx, ids)
+	staffRef, staffAgency, err := t.staffThread(ctx, ids)
 	if err != nil {
 		return "", err
 	}
@@ -84,13 +84,19 @@ func (t *Taker) take(ctx context.Context, m *Mail, received time.Time) (Outcome,
 	}
 	cfg := t.Desk.Config()
 	st, isStaff := cfg.StaffByEmail(m.From)
-	if m.From == "" {
+	if m.From == "" || !m.FromStrict {
 		isStaff = false
 	}
 	if staffRef != "" {
+		if isStaff && staffAgency != "" && st.Agency != staffAgency && !st.SeesAll() {
+			return t.refuse(ctx, m, staffRef, "the reply answers a notification sent to "+staffAgency+", not to "+st.Agency)
+		}
 		return t.staffReply(ctx, m, staffRef, st, isStaff)
 	}
 	if isStaff {
+		// Only an answer to the desk's own notification (found above by
+		// its Message-ID) speaks as staff: a From anyone can forge plus a
+		// [REF] in a subject must never reach a person as the UN.
 		ref, err := t.reference(ctx, m.Subject, ids)
 		if err != nil {
 			return "", err
@@ -102,8 +108,7 @@ func (t *Taker) take(ctx context.Context, m *Mail, received time.Time) (Outcome,
 			case err != nil:
 				return "", err
 			case !(q.Contact.Channel == inquiry.Email && strings.EqualFold(q.Contact.Address, m.From)):
-				// Staff writing about an inquiry that is not their own.
-				return t.staffReply(ctx, m, ref, st, true)
+				return t.refuse(ctx, m, ref, "a staff reply must answer the desk's notification mail (a [REF] in the subject is not enough)")
 			}
 		}
 	}
@@ -135,7 +140,7 @@ func (t *Taker) inbound(m *Mail, received time.Time) *queue.Inbound {
 		text = strings.TrimSpace(text + "\n\n[netdesk: this email could not be read fully: " + strings.Join(m.Problems, "; ") + "]")
 	}
 	return &queue.Inbound{
-		ID: m.Key(), Channel: inquiry.Email, Address: m.From, Name: m.Name,
+		ID: m.Key(), Channel: inquiry.Email, Address: m.From, Name: m.Name, LooseFrom: !m.FromStrict,
 		Subject: m.Subject, Text: text, At: t.at(m, received), Attachments: m.Attachments,
 		MessageID: m.MessageID, Thread: m.Thread(), NoAck: m.NoAck, Flagged: m.Flagged,
 	}
@@ -222,7 +227,7 @@ func (t *Taker) automatic(ctx context.Context, m *Mail, received time.Time, staf
 		if o.MessageID != "" {
 			oids = append(oids, o.MessageID)
 		}
-		ref, err := t.staffThread(ctx, oids)
+		ref, _, err := t.staffThread(ctx, oids)
 		if err != nil {
 			return "", err
 		}
@@ -309,12 +314,12 @@ func (t *Taker) threadRefs(ctx context.Context, ids []string) ([]inquiry.Referen
 
 // staffThread returns the inquiry of a notification mail to an agency
 // that one of ids names, if any.
-func (t *Taker) staffThread(ctx context.Context, ids []string) (inquiry.Reference, error) {
-	ref, err := t.Store.StaffThread(ctx, ids)
+func (t *Taker) staffThread(ctx context.Context, ids []string) (inquiry.Reference, string, error) {
+	ref, agency, err := t.Store.StaffThread(ctx, ids)
 	if err != nil {
-		return "", fmt.Errorf("staff thread: %w", err)
+		return "", "", fmt.Errorf("staff thread: %w", err)
 	}
-	return ref, nil
+	return ref, agency, nil
 }
 
 // deadLetterTTL is how long a dead-lettered mail's key is remembered.

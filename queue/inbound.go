@@ -42,6 +42,9 @@ type Inbound struct {
 	// Edited marks the new text of a message the person changed after
 	// sending it (Telegram's edited_message).
 	Edited bool `json:"edited,omitempty"`
+	// LooseFrom marks a mail whose sender was read from a malformed From:
+	// it may open an inquiry, never join an existing one.
+	LooseFrom bool `json:"loose_from,omitempty"`
 	// Routed is the router's decision when the channel already routed the
 	// message (the web intake answers with it), so the worker need not
 	// route it again.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -31,16 +32,18 @@ func (s *Store) SetMailboxState(ctx context.Context, mailbox string, validity, l
 }
 
 // RememberStaffMail records that a mail with this Message-ID was sent to an
-// agency's staff about ref, so a reply to it is taken as a staff reply.
-func (s *Store) RememberStaffMail(ctx context.Context, messageID string, ref inquiry.Reference, ttl time.Duration) error {
-	return unavailable(s.rdb.Set(ctx, s.keys.StaffMail(messageID), string(ref), ttl).Err())
+// agency's staff about ref, so a reply to it is known as a staff reply, and
+// from which agency it must come.
+func (s *Store) RememberStaffMail(ctx context.Context, messageID string, ref inquiry.Reference, agency string, ttl time.Duration) error {
+	return unavailable(s.rdb.Set(ctx, s.keys.StaffMail(messageID), string(ref)+"|"+agency, ttl).Err())
 }
 
-// StaffThread returns the inquiry of the newest staff mail among ids (a
-// mail's In-Reply-To and References), or "".
-func (s *Store) StaffThread(ctx context.Context, ids []string) (inquiry.Reference, error) {
+// StaffThread returns the inquiry, and the agency the notification went
+// to, of the newest staff mail among ids (a mail's In-Reply-To and
+// References), or "".
+func (s *Store) StaffThread(ctx context.Context, ids []string) (ref inquiry.Reference, agency string, err error) {
 	if len(ids) == 0 {
-		return "", nil
+		return "", "", nil
 	}
 	keys := make([]string, len(ids))
 	for i, id := range ids {
@@ -48,14 +51,15 @@ func (s *Store) StaffThread(ctx context.Context, ids []string) (inquiry.Referenc
 	}
 	vals, err := s.rdb.MGet(ctx, keys...).Result()
 	if err != nil {
-		return "", unavailable(err)
+		return "", "", unavailable(err)
 	}
 	for i := len(vals) - 1; i >= 0; i-- {
 		if v, ok := vals[i].(string); ok && v != "" {
-			return inquiry.Reference(v), nil
+			r, a, _ := strings.Cut(v, "|")
+			return inquiry.Reference(r), a, nil
 		}
 	}
-	return "", nil
+	return "", "", nil
 }
 
 // DeadInboundOnce keeps an inbound message that concerns no inquiry in the
