@@ -60,6 +60,12 @@ type DashboardOptions struct {
 	LoginPerAddress int
 	LoginPerUser    int
 	LoginWindow     time.Duration
+	// Verifications bounds the password checks running at once in this
+	// process (2 when 0): an argon2id check takes 64 MiB, so 30 parallel
+	// sign-ins once took the process from 240 MB to 2 GB. VerifyWait is how
+	// long a sign-in waits for a turn before it is told to try again (2 s).
+	Verifications int
+	VerifyWait    time.Duration
 }
 
 // Dashboard is the staff web interface, an http.Handler mounted at "/".
@@ -78,6 +84,8 @@ type Dashboard struct {
 
 	loginPerAddr, loginPerUser int
 	loginWindow                time.Duration
+	verifySlots                chan struct{}
+	verifyWait                 time.Duration
 }
 
 // NewDashboard returns the dashboard of o.Desk.
@@ -98,12 +106,17 @@ func NewDashboard(o DashboardOptions) *Dashboard {
 	if o.LoginPerUser == 0 {
 		o.LoginPerUser = 10
 	}
+	if o.Verifications <= 0 {
+		o.Verifications = 2
+	}
+	o.VerifyWait = orDefault(o.VerifyWait, 2*time.Second)
 	cfg := o.Desk.Config()
 	d := &Dashboard{
 		desk: o.Desk, cfg: cfg, store: store, log: o.Log.With("comp", "dashboard"), now: o.Now, loc: cfg.Location(),
 		sessions:     &sessions{store: store, now: o.Now, idle: o.IdleTimeout, absolute: o.MaxAge},
 		loginPerAddr: o.LoginPerAddress, loginPerUser: o.LoginPerUser, loginWindow: o.LoginWindow,
-		decoy: &decoy{},
+		decoy:       &decoy{},
+		verifySlots: make(chan struct{}, o.Verifications), verifyWait: o.VerifyWait,
 	}
 	for _, s := range cfg.Staff {
 		if s.PasswordHash == "" {

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/unmigration-iraq/netdesk/config"
 	"github.com/unmigration-iraq/netdesk/desk"
@@ -75,7 +77,14 @@ func (d *Dashboard) login(w http.ResponseWriter, r *http.Request, p *page) error
 	if err != nil {
 		return err
 	}
-	okUser, err := d.store.Allow(ctx, "login-user", strings.ToLower(user), d.loginPerUser, d.loginWindow)
+	// The per-user budget is the staff member's, however the name was
+	// typed (id, email, case): otherwise each spelling is a fresh budget.
+	st, found := d.staffByLogin(user)
+	userKey := "name:" + asciiLower(user)
+	if found {
+		userKey = "staff:" + st.ID
+	}
+	okUser, err := d.store.Allow(ctx, "login-user", userKey, d.loginPerUser, d.loginWindow)
 	if err != nil {
 		return err
 	}
@@ -87,14 +96,21 @@ func (d *Dashboard) login(w http.ResponseWriter, r *http.Request, p *page) error
 		return nil
 	}
 
-	st, found := d.staffByLogin(user)
 	hash := d.decoy.get()
 	if found && checkPasswordHash(st.PasswordHash) == nil {
 		hash = st.PasswordHash
 	}
 	// One password hash is always computed, so an unknown user takes as
 	// long as a known one with a wrong password.
+	if !d.verifyTurn(ctx) {
+		d.log.Warn("sign-in refused: too many password checks at once")
+		w.Header().Set("Retry-After", "2")
+		p.Error = p.T("login.busy")
+		d.render(w, http.StatusServiceUnavailable, "login", p)
+		return nil
+	}
 	match := len(password) <= maxPasswordBytes && verifyPassword(hash, password) && found
+	<-d.verifySlots
 	if !match {
 		d.log.Info("sign-in failed")
 		p.Error = p.T("login.failed")
@@ -127,7 +143,7 @@ func (d *Dashboard) staffByLogin(user string) (config.Staff, bool) {
 		if s.PasswordHash == "" {
 			continue
 		}
-		if s.ID == user || (s.Email != "" && strings.EqualFold(s.Email, user)) {
+		if s.ID == user || (s.Email != "" && asciiLower(s.Email) == asciiLower(user)) {
 			return s, true
 		}
 	}
@@ -156,4 +172,36 @@ func (d *Dashboard) setLanguage(w http.ResponseWriter, r *http.Request, p *page)
 	http.SetCookie(w, c)
 	http.Redirect(w, r, safeNext(r.PostForm.Get("next")), http.StatusSeeOther)
 	return nil
+}
+
+// verifyTurn waits for one of the process's password-check slots (up to
+// verifyWait); the caller releases it.
+func (d *Dashboard) verifyTurn(ctx context.Context) bool {
+	select {
+	case d.verifySlots <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTimer(d.verifyWait)
+	defer t.Stop()
+	select {
+	case d.verifySlots <- struct{}{}:
+		return true
+	case <-t.C:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// asciiLower folds ASCII letters only: Unicode folding would let "ſara"
+// (U+017F, which folds to s) pass for "sara".
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }

@@ -2,10 +2,12 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -663,4 +665,68 @@ func TestDashboardHSTS(t *testing.T) {
 			t.Errorf("dashboard at %q: Strict-Transport-Security %q", tc.url, got)
 		}
 	}
+}
+
+// One staff member, one sign-in budget however the name is typed; an email
+// compared with ASCII-only case folding, so "ſ" (U+017F, which Unicode
+// folds to s) is not the staff member (issue 10, finding 6).
+func TestDashboardLoginBudgetIsThePersons(t *testing.T) {
+	e := newDashEnv(t, func(o *web.DashboardOptions) {
+		o.LoginPerUser, o.LoginPerAddress, o.LoginWindow = 3, 100, 10*time.Minute
+	})
+	e.clock.Set(e.clock.Now().Truncate(10 * time.Minute))
+	c := e.client(t)
+	tok := c.csrf("/login")
+	try := func(user, pw string) answer {
+		return c.post("/login", url.Values{"csrf": {tok}, "user": {user}, "password": {pw}})
+	}
+	for i, user := range []string{"amina", "AMINA@unhcr.example", "amina@UNHCR.EXAMPLE"} {
+		if a := try(user, "guess"); a.status != 401 {
+			t.Fatalf("attempt %d as %q: %d", i, user, a.status)
+		}
+	}
+	if a := try("amina@unhcr.example", pwAmina); a.status != http.StatusTooManyRequests {
+		t.Errorf("a fourth spelling got a fresh budget: %d", a.status)
+	}
+	if a := try("\u017Fara@unhcr.example", "guess"); a.status != 401 {
+		t.Errorf("a look-alike name: %d", a.status)
+	}
+}
+
+// Password checks are bounded per process (issue 10, finding 5): parallel
+// sign-ins beyond the slots are told to try again (503), none runs away
+// with memory, and a sign-in still works once the rush is over.
+func TestDashboardBoundsParallelPasswordChecks(t *testing.T) {
+	e := newDashEnv(t, func(o *web.DashboardOptions) {
+		o.LoginPerUser, o.LoginPerAddress = -1, -1
+		o.Verifications, o.VerifyWait = 1, time.Millisecond
+	})
+	c := e.client(t)
+	tok := c.csrf("/login")
+	statuses := make(chan int, 20)
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a := c.post("/login", url.Values{"csrf": {tok}, "user": {fmt.Sprintf("nobody%d", i)}, "password": {"guess"}})
+			statuses <- a.status
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	busy := 0
+	for s := range statuses {
+		switch s {
+		case http.StatusServiceUnavailable:
+			busy++
+		case http.StatusUnauthorized:
+		default:
+			t.Errorf("parallel sign-in answered %d", s)
+		}
+	}
+	if busy == 0 {
+		t.Error("20 parallel password checks all ran at once with one slot")
+	}
+	c.login("amina", pwAmina)
 }
