@@ -126,9 +126,9 @@ func pct(a, b int) float64 {
 	return 100 * float64(a) / float64(b)
 }
 
-// heldout returns the corpus lines of the held-out split with both labels,
+// corpusSplit returns the corpus lines of one split with both labels,
 // grouped by language, and by the corpus file for Arabizi and mixed text.
-func heldout(tb testing.TB) []example {
+func corpusSplit(tb testing.TB, sp split) []example {
 	tb.Helper()
 	corpus, err := loadCorpus()
 	if err != nil {
@@ -140,13 +140,13 @@ func heldout(tb testing.TB) []example {
 	}
 	var out []example
 	for _, l := range corpus {
-		if l.split != splitHeldout || l.topic == "" || l.urgent < 0 {
+		if l.split != sp || l.topic == "" || l.urgent < 0 {
 			continue
 		}
 		group := l.lang
 		if strings.HasPrefix(l.file, "arabizi") {
 			group = "mixed/" + l.lang
-			if l.lang == "ar" && !hasArabicScriptLetters(l.text) {
+			if l.lang == "ar" && !hasArabicScript(l.text) {
 				group = "arabizi"
 			}
 		}
@@ -154,8 +154,6 @@ func heldout(tb testing.TB) []example {
 	}
 	return out
 }
-
-func hasArabicScriptLetters(s string) bool { return hasArabicScript(s) }
 
 // TestEval prints the held-out figures (go test -run Eval -v ./router) and
 // holds them to floors a little under what was measured, so that a change
@@ -165,7 +163,7 @@ func TestEval(t *testing.T) {
 	st := r.Stats()
 	t.Logf("trained on %d topic, %d urgency, %d language samples; temperatures topic %.1f urgency %.1f; urgent threshold %.3f",
 		st.TopicSamples, st.UrgencySamples, st.LanguageSamples, st.TopicTemp, st.UrgencyTemp, st.UrgentThreshold)
-	res := evaluate(r, heldout(t), false)
+	res := evaluate(r, corpusSplit(t, splitHeldout), false)
 	res.log(t, "heldout", testing.Verbose())
 	right, all := res.total()
 	if acc := pct(right, all); acc < 79 {

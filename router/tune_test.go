@@ -2,7 +2,6 @@ package router
 
 import (
 	"os"
-	"strings"
 	"testing"
 )
 
@@ -17,25 +16,7 @@ func TestTune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	corpus, err := loadCorpus()
-	if err != nil {
-		t.Fatal(err)
-	}
-	agency := map[string]string{}
-	for _, tp := range loadTopics(t) {
-		agency[tp.ID] = tp.Lead
-	}
-	var val []example
-	for _, l := range corpus {
-		if l.split != splitValidation || l.topic == "" || l.urgent < 0 {
-			continue
-		}
-		g := l.lang
-		if strings.HasPrefix(l.file, "arabizi") && !hasArabicScript(l.text) && l.lang == "ar" {
-			g = "arabizi"
-		}
-		val = append(val, example{Lang: g, Text: l.text, Topic: l.topic, Agency: agency[l.topic], Urgent: l.urgent == 1})
-	}
+	val := corpusSplit(t, splitValidation)
 	res := evaluate(r, val, false)
 	res.log(t, "validation", os.Getenv("NETDESK_TUNE") == "v")
 
