@@ -81,3 +81,40 @@ func TestForgedStaffMailNeverReachesThePerson(t *testing.T) {
 		}
 	}
 }
+
+// Forged bounces and auto-replies cannot be attached to anyone's inquiry
+// (issue 10, finding 8): a bounce counts only when it returns a Message-ID
+// the desk sent, an auto-reply only from the inquiry's own person.
+func TestForgedBounceAndAutoReplyAreNotNoted(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	delivered := 0
+	deliver := func(raw []byte) {
+		e.imap.deliver(t, "INBOX", raw)
+		delivered++
+		e.settled(delivered)
+	}
+	deliver(mail{from: "Sara Ahmed <sara@example.org>", subject: "Registration help", messageID: "<fb1@example.org>",
+		body: "I am a refugee in Domiz camp and need help with my UNHCR registration.\n"}.raw())
+	q := e.byContact("sara@example.org")[0]
+	ref := string(q.Reference)
+	// A "bounce" that names the inquiry only by [REF] and a Message-ID the
+	// desk never sent.
+	forged := strings.ReplaceAll(string(readFixture(t, "bounce.eml")), "NM-4K7Q2X", ref)
+	forged = strings.ReplaceAll(forged, "<netdesk.ack9@network.example>", "<not-ours@evil.example>")
+	forged = strings.ReplaceAll(forged, "bounce.1@", "bounce.forged@")
+	deliver([]byte(forged))
+	// An out-of-office "from" someone else, naming the inquiry.
+	deliver(mail{from: "mallory@evil.example", subject: "Automatic reply: [" + ref + "]", messageID: "<ooo-forged@evil.example>",
+		headers: []string{"Auto-Submitted: auto-replied"}, body: "I am away.\n"}.raw())
+	for _, a := range e.audit(q.Reference) {
+		if a.Action == "delivery_failed" || a.Action == "auto_reply" {
+			t.Errorf("a forged automatic mail was noted on the inquiry: %s %q", a.Action, a.Detail)
+		}
+	}
+	// Sara's own out-of-office is still noted.
+	deliver(mail{from: "sara@example.org", subject: "Automatic reply: [" + ref + "]", messageID: "<ooo-real@example.org>",
+		headers: []string{"Auto-Submitted: auto-replied"}, body: "I am away.\n"}.raw())
+	if !hasAudit(e.audit(q.Reference), "auto_reply") {
+		t.Error("the person's own auto-reply was not noted")
+	}
+}

@@ -216,7 +216,11 @@ func (t *Taker) refuse(ctx context.Context, m *Mail, ref inquiry.Reference, reas
 // concern, never a new inquiry; dead-lettered when they concern none.
 func (t *Taker) automatic(ctx context.Context, m *Mail, received time.Time, staffRef inquiry.Reference, ids []string) (Outcome, error) {
 	// Candidates, strongest evidence first: a notification mail to an
-	// agency, the returned message's ids, then the subjects' [REF].
+	// agency, the returned message's ids, then the subjects' [REF]. A
+	// bounce counts only for a Message-ID the desk itself sent (anyone can
+	// write a [REF] into a "delivery failure"); an auto-reply only from the
+	// inquiry's own person (checked below).
+	bounce := m.Kind == Bounce
 	var cands []inquiry.Reference
 	if staffRef != "" {
 		cands = append(cands, staffRef)
@@ -226,6 +230,9 @@ func (t *Taker) automatic(ctx context.Context, m *Mail, received time.Time, staf
 		oids := append([]string{}, o.Thread...)
 		if o.MessageID != "" {
 			oids = append(oids, o.MessageID)
+		}
+		if bounce {
+			oids = sentByDesk(oids)
 		}
 		ref, _, err := t.staffThread(ctx, oids)
 		if err != nil {
@@ -241,12 +248,17 @@ func (t *Taker) automatic(ctx context.Context, m *Mail, received time.Time, staf
 		cands = append(cands, refs...)
 		subjects = append(subjects, o.Subject)
 	}
+	if bounce {
+		ids, subjects = sentByDesk(ids), nil
+	} else {
+		subjects = append(subjects, m.Subject)
+	}
 	refs, err := t.threadRefs(ctx, ids)
 	if err != nil {
 		return "", err
 	}
 	cands = append(cands, refs...)
-	for _, s := range append(subjects, m.Subject) {
+	for _, s := range subjects {
 		if ref, ok := inquiry.FindReference(s); ok {
 			cands = append(cands, ref)
 		}
@@ -264,6 +276,18 @@ func (t *Taker) automatic(ctx context.Context, m *Mail, received time.Time, staf
 			continue
 		}
 		tried[ref] = true
+		if !bounce && ref != staffRef {
+			q, err := t.Store.Load(ctx, ref)
+			if inquiry.ErrorCode(err) == inquiry.ENOTFOUND {
+				continue
+			}
+			if err != nil {
+				return "", err
+			}
+			if !m.FromStrict || q.Contact.Channel != inquiry.Email || !strings.EqualFold(q.Contact.Address, m.From) {
+				continue // someone else's automatic answer
+			}
+		}
 		err := t.Desk.MailNote(ctx, ref, action, detail, m.Key())
 		if inquiry.ErrorCode(err) == inquiry.ENOTFOUND {
 			continue
@@ -310,6 +334,18 @@ func (t *Taker) threadRefs(ctx context.Context, ids []string) ([]inquiry.Referen
 		}
 	}
 	return out, nil
+}
+
+// sentByDesk keeps the Message-IDs the desk generates itself
+// ("<netdesk.ID@domain>").
+func sentByDesk(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if strings.HasPrefix(strings.ToLower(strings.TrimLeft(strings.TrimSpace(id), "<")), "netdesk.") {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // staffThread returns the inquiry of a notification mail to an agency
