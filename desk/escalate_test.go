@@ -136,3 +136,37 @@ func TestLaterTraffickingDisclosureMakesTheInquirySensitive(t *testing.T) {
 		t.Errorf("counters %v", c)
 	}
 }
+
+// Erasure leaves no free text in the audit trail (issue 10, finding 4): an
+// assign reason with a name and a phone number is blanked; who did what,
+// and when, stays.
+func TestErasureScrubsAuditDetails(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.handle(t, &queue.Inbound{ID: "tg:1", Channel: inquiry.Telegram, Address: "903", Text: "We did not receive our food rations this month"})
+	ref, _, _ := h.store.Conversation(ctx, inquiry.Telegram, "903")
+	if _, err := h.desk.Assign(ctx, coord, ref, "UNHCR", "her name is Layla Hassan, phone 0750 123 4567, she is a refugee"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.desk.Erase(ctx, adminUser, ref); err != nil {
+		t.Fatal(err)
+	}
+	trail, err := h.store.AuditTrail(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions := map[string]bool{}
+	for _, e := range trail {
+		actions[string(e.Action)] = true
+		if strings.Contains(e.Detail, "Layla") || strings.Contains(e.Detail, "0750") {
+			t.Errorf("audit entry %s still holds %q", e.Action, e.Detail)
+		}
+	}
+	if !actions["assigned"] || !actions["erased"] || !actions["created"] {
+		t.Errorf("audit actions lost: %v", actions)
+	}
+	raw, _ := h.rdb.LRange(ctx, h.store.Keys().Audit(ref), 0, -1).Result()
+	if joined := strings.Join(raw, "\n"); strings.Contains(joined, "Layla") || strings.Contains(joined, "0750") {
+		t.Errorf("the audit list in Redis still holds the reason: %s", joined)
+	}
+}

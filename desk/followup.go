@@ -165,7 +165,7 @@ func (d *Desk) autoClose(q *inquiry.Inquiry, eff *queue.Effects, now time.Time) 
 // retention period, as an admin's erasure does (desk.Erase): text, subject,
 // contact and routing matches go; the record and anonymous counts stay.
 func (d *Desk) retain(ctx context.Context, q *inquiry.Inquiry, eff *queue.Effects, now time.Time) error {
-	eff.RewriteMessages = true
+	eff.RewriteMessages, eff.ScrubAudit = true, true
 	if c := q.Contact; c.Address != "" {
 		// The person's conversation is cleared only if it still points
 		// here: a newer inquiry of theirs keeps going.

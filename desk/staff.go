@@ -204,7 +204,7 @@ func (d *Desk) Erase(ctx context.Context, a Actor, ref inquiry.Reference) error 
 
 func (d *Desk) erase(ctx context.Context, actor string, ref inquiry.Reference) (*inquiry.Inquiry, error) {
 	return d.store.Update(ctx, ref, "", func(q *inquiry.Inquiry) (*queue.Effects, error) {
-		eff := &queue.Effects{RewriteMessages: true}
+		eff := &queue.Effects{RewriteMessages: true, ScrubAudit: true}
 		if q.Contact.Address != "" {
 			eff.Conversation = &queue.Conversation{Channel: q.Contact.Channel, Address: q.Contact.Address, Clear: true}
 		}

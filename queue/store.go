@@ -103,6 +103,12 @@ type Effects struct {
 	MessageIDs []string
 	// RewriteMessages replaces the stored messages (after an erasure).
 	RewriteMessages bool
+	// ScrubAudit blanks the details of the inquiry's audit trail (after an
+	// erasure): a reason typed by staff or a mail server's refusal can
+	// hold a name, a phone number or an address. Who did what, and when,
+	// stays.
+	ScrubAudit bool
+	scrub      []scrubbed // filled by Update: the entries to blank
 	// Count adds to the anonymous counters.
 	Count map[string]int64
 }
@@ -285,6 +291,11 @@ func (s *Store) Update(ctx context.Context, ref inquiry.Reference, processed str
 			if processed != "" {
 				eff.Processed = processed
 			}
+			if eff.ScrubAudit {
+				if eff.scrub, err = s.auditToScrub(ctx, tx, ref); err != nil {
+					return err
+				}
+			}
 			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 				return s.write(ctx, p, before, q, eff)
 			})
@@ -403,7 +414,11 @@ func (s *Store) write(ctx context.Context, p redis.Pipeliner, before, q *inquiry
 		p.ZAdd(ctx, k.Due(), redis.Z{Score: float64(t.At.UnixMilli()), Member: TimerMember(t.Kind, ref)})
 	}
 
-	// Effects.
+	// Effects. Entries are blanked in place (LSET by index): entries
+	// appended meanwhile go to the end and keep their places.
+	for _, sc := range eff.scrub {
+		p.LSet(ctx, k.Audit(ref), sc.index, sc.entry)
+	}
 	for _, a := range eff.Audit {
 		b, err := json.Marshal(a)
 		if err != nil {
@@ -437,6 +452,34 @@ func (s *Store) write(ctx context.Context, p redis.Pipeliner, before, q *inquiry
 		p.HIncrBy(ctx, k.Counters(), name, n)
 	}
 	return nil
+}
+
+type scrubbed struct {
+	index int64
+	entry []byte
+}
+
+// auditToScrub reads an inquiry's audit trail and returns its entries that
+// carry a detail, blanked.
+func (s *Store) auditToScrub(ctx context.Context, c redis.Cmdable, ref inquiry.Reference) ([]scrubbed, error) {
+	raw, err := c.LRange(ctx, s.keys.Audit(ref), 0, -1).Result()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	var out []scrubbed
+	for i, r := range raw {
+		var e AuditEntry
+		if json.Unmarshal([]byte(r), &e) != nil || e.Detail == "" {
+			continue
+		}
+		e.Detail = ""
+		b, err := json.Marshal(e)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, scrubbed{int64(i), b})
+	}
+	return out, nil
 }
 
 // QueueScore sorts a queue: urgent first, then priority (reopened after a
