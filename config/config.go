@@ -187,6 +187,11 @@ func (c *Config) Text(name, lang string, vars map[string]string) string {
 	if name == "safety" && s == "" {
 		s = c.SafetyMessage(lang)
 	}
+	return Fill(s, vars)
+}
+
+// Fill replaces the {name} placeholders of a text with vars.
+func Fill(s string, vars map[string]string) string {
 	for k, v := range vars {
 		s = strings.ReplaceAll(s, "{"+k+"}", v)
 	}

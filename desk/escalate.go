@@ -3,6 +3,7 @@ package desk
 import (
 	"fmt"
 
+	"github.com/unmigration-iraq/netdesk/config"
 	"github.com/unmigration-iraq/netdesk/inquiry"
 	"github.com/unmigration-iraq/netdesk/queue"
 	"github.com/unmigration-iraq/netdesk/router"
@@ -64,7 +65,7 @@ func (d *Desk) escalateOnMessage(q *inquiry.Inquiry, msg inquiry.Message, dec ro
 	}
 	text := d.cfg.Text("sensitive_staff", "en", vars)
 	if text == "" {
-		text = fill(sensitiveStaffText, vars)
+		text = config.Fill(sensitiveStaffText, vars)
 	}
 	if sec := d.cfg.Network.Secretariat; sec != q.Agency && sec != added {
 		eff.Outbox = append(eff.Outbox, d.toAgency(sec, q, queue.KindSensitive, text)...)

@@ -151,11 +151,3 @@ func CardButtons(ref inquiry.Reference) [][]queue.Button {
 		{Text: "Close", Data: "close:" + r},
 	}}
 }
-
-// fill replaces the {name} placeholders of a built-in text.
-func fill(s string, vars map[string]string) string {
-	for k, v := range vars {
-		s = strings.ReplaceAll(s, "{"+k+"}", v)
-	}
-	return s
-}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/bits"
 	"sort"
-	"strings"
 )
 
 // crossWeight discounts an Arabic keyword found in Sorani text and the
@@ -95,17 +94,6 @@ func (r *Router) judgeUrgency(a *analysis, press bool) urgency {
 	return u
 }
 
-// bestExcept returns the highest-scoring topic other than skip, or -1.
-func bestExcept(scores []float64, skip int) int {
-	best := -1
-	for i, s := range scores {
-		if i != skip && s > 0 && (best < 0 || s > scores[best]) {
-			best = i
-		}
-	}
-	return best
-}
-
 // score gives each topic one point per word of the text that its keywords
 // cover: a two-word phrase beats a single word, and a word matched by several
 // spellings of one keyword (refugee, refugees) still counts once. A word that
@@ -191,14 +179,6 @@ func (r *Router) explainTopic(t int, hits []hit, scores []float64) []string {
 		why = append(why, "topic:"+r.topics[t].ID+" kw:"+p.lang+":"+p.raw)
 	}
 	return why
-}
-
-func (r *Router) topicList(idx []int) string {
-	ids := make([]string, len(idx))
-	for i, t := range idx {
-		ids[i] = r.topics[t].ID
-	}
-	return strings.Join(ids, "/")
 }
 
 func argmax(xs []float64) int {

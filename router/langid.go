@@ -6,6 +6,13 @@ import (
 	"unicode"
 )
 
+// Languages the router knows; a hint outside this set is ignored.
+var languages = map[string]bool{"en": true, "ar": true, "ckb": true, "kmr": true}
+
+// detectLimit bounds the runes looked at: the language of a message is
+// clear long before that, and a huge input must stay cheap.
+const detectLimit = 4096
+
 // Language identification is a classifier of its own: the four languages
 // share scripts (Kurmanji is written in Latin and in Arabic script, Arabic in
 // Arabizi), so letters alone do not tell them apart, but their character

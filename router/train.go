@@ -25,11 +25,6 @@ var keywordWeight float32 = 0.5
 // alarm: there are fewer of them, and missing one is the worse error.
 const urgentWeight = 2
 
-// calmUnlabelled takes the corpus's topic sentences without an urgency label
-// (the first stage's, written as ordinary questions) as calm when no
-// urgency cue is in them.
-var calmUnlabelled = true
-
 // minValRecall is the share of the validation split's urgent messages the
 // urgency threshold must flag.
 const minValRecall = 0.95
@@ -86,8 +81,10 @@ func (r *Router) train(corpus []labelled, topics []Topic) {
 			add(&topicTrain, &topicVal, l, sample{vector: u, y: k, weight: 1})
 		}
 		urgent := l.urgent
-		if urgent < 0 && calmUnlabelled && l.topic != "" && len(cues[i]) == 0 {
-			urgent = 0 // a topic sentence with no urgency cue: calm
+		if urgent < 0 && l.topic != "" && len(cues[i]) == 0 {
+			// The first stage's topic sentences, written as ordinary
+			// questions, are calm when no urgency cue is in them.
+			urgent = 0
 		}
 		if urgent >= 0 {
 			s := sample{vector: u, y: int(urgent), weight: 1}
